@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what wshub needs to build, test and run, and nothing else. Idempotent:
+# a second run installs nothing and takes about a second. Debian 12 only (apt + npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  clang-14 libclang-rt-14-dev           # libFuzzer and sanitizers
+  libssl-dev zlib1g-dev libhttp-parser-dev
+  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-websockets            # integration test client
+  nodejs openssl curl procps
+  gnuplot-nox                           # bench charts
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Debian's nodejs ships npm separately; a NodeSource nodejs bundles it. Only ask apt for npm when absent.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Node test clients (ws). The lock file pins versions; reinstall only when it changed.
+if [ -f tests/js/package-lock.json ]; then
+  stamp=tests/js/node_modules/.wshub-lock
+  if ! cmp -s tests/js/package-lock.json "$stamp" 2>/dev/null; then
+    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/js/package-lock.json "$stamp"
+  fi
+fi
