@@ -1,0 +1,272 @@
+#include "EchoWorker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "Handshake.h"
+
+namespace wshub::bench {
+namespace {
+
+constexpr size_t kReadBufferSize = 256 * 1024;
+constexpr size_t kMaxResponseHead = 16 * 1024;
+// A new mask key every this many batches: RFC 6455 wants unpredictable keys, the
+// benchmark wants masking off the hot path; once in a while gives a server no constant
+// key to special-case while costing nothing measurable.
+constexpr uint32_t kBatchesPerMaskKey = 1024;
+
+uint64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint32_t ring_capacity(int pipeline) {
+  uint32_t capacity = 1;
+  while (capacity < static_cast<uint32_t>(pipeline)) capacity <<= 1;
+  return capacity;
+}
+
+}  // namespace
+
+EchoWorker::EchoWorker(const EchoTarget& target, RunControl& control, int connections, int first_id)
+    : target_(target), control_(control), connections_(connections), read_buffer_(kReadBufferSize) {
+  payload_.assign(target.size, 'x');  // printable ASCII: valid UTF-8 for text frames
+  frame_size_ = 0;
+  rebuild_frames();
+  frame_size_ = frames_.size() / static_cast<size_t>(target.pipeline);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  for (int i = 0; i < connections; ++i) open_connection(connections_[i], first_id + i);
+}
+
+EchoWorker::~EchoWorker() {
+  close_all();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void EchoWorker::rebuild_frames() {
+  // xorshift32: cheap and never 0 from a non-zero seed.
+  mask_key_ ^= mask_key_ << 13;
+  mask_key_ ^= mask_key_ >> 17;
+  mask_key_ ^= mask_key_ << 5;
+  frames_.clear();
+  const Opcode opcode = target_.binary ? Opcode::binary : Opcode::text;
+  for (int i = 0; i < target_.pipeline; ++i) {
+    append_masked_frame(frames_, opcode, reinterpret_cast<const uint8_t*>(payload_.data()), payload_.size(),
+                        mask_key_);
+  }
+  batches_since_remask_ = 0;
+}
+
+void EchoWorker::open_connection(Connection& c, int id) {
+  c.in_flight.ring.assign(ring_capacity(target_.pipeline), 0);
+  c.pending_out.reserve(frame_size_ * static_cast<size_t>(target_.pipeline));
+  UpgradeRequest request =
+      make_upgrade_request(target_.host_header, target_.path, static_cast<uint64_t>(id) + 1);
+  c.handshake = std::move(request.bytes);
+  c.key = std::move(request.key);
+
+  c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c.fd < 0) return fail(c, std::string("socket: ") + std::strerror(errno));
+  // Batches are already whole: Nagle would only hold the next one back.
+  const int one = 1;
+  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  const int rc = connect(c.fd, reinterpret_cast<const sockaddr*>(&target_.address), sizeof(target_.address));
+  if (rc != 0 && errno != EINPROGRESS) return fail(c, std::string("connect: ") + std::strerror(errno));
+  epoll_event ev{};
+  ev.events = EPOLLOUT | EPOLLIN;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
+}
+
+void EchoWorker::run() {
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  bool started = false;
+  for (;;) {
+    const Phase phase = control_.phase.load(std::memory_order_acquire);
+    if (phase == Phase::stop) break;
+    if (!started && phase >= Phase::warmup) {
+      start_sending(now_ns());
+      started = true;
+    }
+    measuring_ = phase == Phase::measure;
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 10);
+    if (n <= 0) continue;
+    const uint64_t now = now_ns();
+    for (int i = 0; i < n; ++i)
+      on_event(*static_cast<Connection*>(events[i].data.ptr), events[i].events, now);
+  }
+  close_all();
+}
+
+void EchoWorker::start_sending(uint64_t now) {
+  for (Connection& c : connections_) {
+    if (c.state != State::upgraded) continue;
+    c.state = State::running;
+    send_frames(c, static_cast<uint32_t>(target_.pipeline), now);
+  }
+}
+
+void EchoWorker::on_event(Connection& c, uint32_t events, uint64_t now) {
+  if (c.state == State::closed) return;
+  if (c.state == State::connecting) {
+    if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) on_connected(c);
+    return;
+  }
+  if ((events & EPOLLOUT) && !c.pending_out.empty()) flush_pending(c);
+  if (c.state == State::closed || !(events & (EPOLLIN | EPOLLERR | EPOLLHUP))) return;
+
+  // One read per event: if more is waiting, level-triggered epoll reports it again, and
+  // the read that would only say EAGAIN is never made.
+  const ssize_t got = ::read(c.fd, read_buffer_.data(), read_buffer_.size());
+  if (got == 0) return fail(c, "server closed the connection");
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    return fail(c, std::string("read: ") + std::strerror(errno));
+  }
+  // The clock after the read: a round trip includes the syscall that received it.
+  const uint64_t received_at = events & EPOLLOUT ? now_ns() : now;
+  if (c.state == State::handshaking) {
+    on_handshake_bytes(c, read_buffer_.data(), static_cast<size_t>(got), received_at);
+  } else {
+    on_frames(c, read_buffer_.data(), static_cast<size_t>(got), received_at);
+  }
+}
+
+void EchoWorker::on_connected(Connection& c) {
+  int error = 0;
+  socklen_t len = sizeof(error);
+  getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+  if (error != 0) return fail(c, std::string("connect: ") + std::strerror(error));
+  const ssize_t sent = ::write(c.fd, c.handshake.data(), c.handshake.size());
+  if (sent != static_cast<ssize_t>(c.handshake.size())) return fail(c, "could not write the upgrade request");
+  c.handshake.clear();
+  c.state = State::handshaking;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void EchoWorker::on_handshake_bytes(Connection& c, const uint8_t* data, size_t size, uint64_t now) {
+  c.handshake.append(reinterpret_cast<const char*>(data), size);
+  const size_t end = c.handshake.find("\r\n\r\n");
+  if (end == std::string::npos) {
+    if (c.handshake.size() > kMaxResponseHead) fail(c, "upgrade response head too large");
+    return;
+  }
+  if (const char* why = check_upgrade_response(std::string_view(c.handshake).substr(0, end + 4), c.key)) {
+    return fail(c, std::string("upgrade refused: ") + why);
+  }
+  const std::string rest = c.handshake.substr(end + 4);
+  c.handshake = std::string();
+  c.state = State::upgraded;
+  control_.upgraded.fetch_add(1, std::memory_order_release);
+  if (!rest.empty()) on_frames(c, reinterpret_cast<const uint8_t*>(rest.data()), rest.size(), now);
+}
+
+void EchoWorker::on_frames(Connection& c, const uint8_t* data, size_t size, uint64_t now) {
+  const ScanResult scan = c.scanner.feed(data, size);
+  if (scan.error) return fail(c, std::string("protocol error: ") + scan.error);
+  if (scan.close) return fail(c, "server sent a close frame");
+  if (scan.messages > 0) {
+    if (scan.messages > c.in_flight.size()) return fail(c, "more echoes than messages sent");
+    SendTimes& times = c.in_flight;
+    const uint32_t mask = static_cast<uint32_t>(times.ring.size() - 1);
+    const uint32_t count = static_cast<uint32_t>(scan.messages);
+    if (measuring_) {
+      for (uint32_t i = 0; i < count; ++i) result_.latency.record(now - times.ring[(times.head + i) & mask]);
+      result_.messages += count;
+      result_.payload_bytes += scan.payload_bytes;
+    }
+    times.head += count;
+    send_frames(c, count, now);
+  }
+  if (scan.ping && c.state != State::closed) {
+    std::string pong;
+    append_masked_frame(pong, Opcode::pong, reinterpret_cast<const uint8_t*>(c.scanner.pong_payload().data()),
+                        c.scanner.pong_payload().size(), mask_key_);
+    send_raw(c, pong.data(), pong.size());
+  }
+}
+
+void EchoWorker::send_frames(Connection& c, uint32_t count, uint64_t now) {
+  SendTimes& times = c.in_flight;
+  const uint32_t mask = static_cast<uint32_t>(times.ring.size() - 1);
+  for (uint32_t i = 0; i < count; ++i) times.ring[(times.tail + i) & mask] = now;
+  times.tail += count;
+  // count <= pipeline: the received echoes are a subset of what is in flight.
+  send_raw(c, frames_.data(), frame_size_ * count);
+  if (++batches_since_remask_ == kBatchesPerMaskKey) rebuild_frames();
+}
+
+void EchoWorker::send_raw(Connection& c, const char* data, size_t size) {
+  if (!c.pending_out.empty()) {
+    c.pending_out.append(data, size);
+    return;
+  }
+  ssize_t sent = ::write(c.fd, data, size);
+  if (sent < 0) {
+    if (errno != EAGAIN && errno != EINTR) return fail(c, std::string("write: ") + std::strerror(errno));
+    sent = 0;
+  }
+  if (static_cast<size_t>(sent) == size) return;
+  c.pending_out.append(data + sent, size - static_cast<size_t>(sent));
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void EchoWorker::flush_pending(Connection& c) {
+  const ssize_t sent = ::write(c.fd, c.pending_out.data(), c.pending_out.size());
+  if (sent < 0) {
+    if (errno != EAGAIN && errno != EINTR) fail(c, std::string("write: ") + std::strerror(errno));
+    return;
+  }
+  c.pending_out.erase(0, static_cast<size_t>(sent));
+  if (!c.pending_out.empty()) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void EchoWorker::fail(Connection& c, const std::string& why) {
+  if (result_.first_error.empty()) result_.first_error = why;
+  ++result_.errors;
+  control_.failed.fetch_add(1, std::memory_order_release);
+  if (c.fd >= 0) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+    ::close(c.fd);
+  }
+  c.fd = -1;
+  c.state = State::closed;
+}
+
+void EchoWorker::close_all() {
+  // A close frame (1000, normal closure) so the server sees a goodbye rather than a reset;
+  // best effort: the run is over and nothing waits for the server's reply.
+  static const uint8_t kNormalClosure[2] = {0x03, 0xE8};
+  std::string close_frame;
+  append_masked_frame(close_frame, Opcode::close, kNormalClosure, sizeof(kNormalClosure), mask_key_);
+  for (Connection& c : connections_) {
+    if (c.fd < 0) continue;
+    if ((c.state == State::running || c.state == State::upgraded) && c.pending_out.empty()) {
+      [[maybe_unused]] ssize_t ignored = ::write(c.fd, close_frame.data(), close_frame.size());
+    }
+    ::close(c.fd);
+    c.fd = -1;
+    c.state = State::closed;
+  }
+}
+
+}  // namespace wshub::bench

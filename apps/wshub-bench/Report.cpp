@@ -1,0 +1,105 @@
+#include "Report.h"
+
+#include <cstdio>
+
+namespace wshub::bench {
+namespace {
+
+struct Derived {
+  double msgs_per_s, mb_per_s, generator_cores, generator_us_per_msg;
+  double server_cores = 0, server_us_per_msg = 0;
+};
+
+Derived derive(const EchoReport& r) {
+  const double seconds = r.window_seconds > 0 ? r.window_seconds : 1;
+  const double messages = r.messages > 0 ? static_cast<double>(r.messages) : 1;
+  Derived d{};
+  d.msgs_per_s = static_cast<double>(r.messages) / seconds;
+  d.mb_per_s = static_cast<double>(r.payload_bytes) / seconds / 1e6;
+  d.generator_cores = r.generator_cpu_seconds / seconds;
+  d.generator_us_per_msg = r.generator_cpu_seconds * 1e6 / messages;
+  if (r.server_cpu_seconds) {
+    d.server_cores = *r.server_cpu_seconds / seconds;
+    d.server_us_per_msg = *r.server_cpu_seconds * 1e6 / messages;
+  }
+  return d;
+}
+
+double us(uint64_t ns) {
+  return static_cast<double>(ns) / 1e3;
+}
+
+// Escapes what a label or an error message may hold; both come from us or the command line.
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+void print_table(const EchoReport& r) {
+  const Options& o = *r.options;
+  const Derived d = derive(r);
+  const LatencyHistogram& h = r.latency;
+  std::printf(
+      "echo %s%s%s: %d connections x %d in flight, %zu-byte %s messages, %d thread%s, %.1f s (+%.1f s "
+      "warm-up)\n",
+      o.url.c_str(), o.label.empty() ? "" : " ", o.label.c_str(), o.connections, o.pipeline, o.size,
+      o.binary ? "binary" : "text", o.threads, o.threads == 1 ? "" : "s", r.window_seconds, o.warmup);
+  std::printf("  throughput    %12.0f msg/s   %8.2f MB/s payload received\n", d.msgs_per_s, d.mb_per_s);
+  std::printf("  latency (us)  p50 %.1f   p90 %.1f   p99 %.1f   p99.9 %.1f   max %.1f   (mean %.1f)\n",
+              us(h.value_at_quantile(0.50)), us(h.value_at_quantile(0.90)), us(h.value_at_quantile(0.99)),
+              us(h.value_at_quantile(0.999)), us(h.max()), h.mean() / 1e3);
+  if (r.server_cpu_seconds) {
+    std::printf("  server CPU    %6.2f cores      %8.3f us/msg   (pid %d)\n", d.server_cores,
+                d.server_us_per_msg, static_cast<int>(*o.server_pid));
+  } else {
+    std::printf("  server CPU    not measured (give --server-pid)\n");
+  }
+  std::printf("  bench CPU     %6.2f cores      %8.3f us/msg\n", d.generator_cores, d.generator_us_per_msg);
+  if (r.errors > 0)
+    std::printf("  errors        %d connections lost; first: %s\n", r.errors, r.first_error.c_str());
+  std::fflush(stdout);
+}
+
+void print_json_line(const EchoReport& r) {
+  const Options& o = *r.options;
+  const Derived d = derive(r);
+  const LatencyHistogram& h = r.latency;
+  std::string server = "null", server_us = "null";
+  if (r.server_cpu_seconds) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f", *r.server_cpu_seconds);
+    server = buf;
+    std::snprintf(buf, sizeof buf, "%.4f", d.server_us_per_msg);
+    server_us = buf;
+  }
+  std::printf(
+      "{\"scenario\":\"echo\",\"label\":%s,\"url\":%s,\"connections\":%d,\"pipeline\":%d,\"size\":%zu,"
+      "\"binary\":%s,\"threads\":%d,\"warmup_s\":%.3f,\"window_s\":%.3f,\"messages\":%llu,\"msgs_per_s\":%."
+      "0f,"
+      "\"mb_per_s\":%.3f,\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f,"
+      "\"mean\":%.1f},\"server_cpu_s\":%s,\"server_cpu_us_per_msg\":%s,\"bench_cpu_s\":%.3f,"
+      "\"bench_cpu_us_per_msg\":%.4f,\"errors\":%d,\"first_error\":%s}\n",
+      json_string(o.label).c_str(), json_string(o.url).c_str(), o.connections, o.pipeline, o.size,
+      o.binary ? "true" : "false", o.threads, o.warmup, r.window_seconds,
+      static_cast<unsigned long long>(r.messages), d.msgs_per_s, d.mb_per_s, us(h.value_at_quantile(0.50)),
+      us(h.value_at_quantile(0.90)), us(h.value_at_quantile(0.99)), us(h.value_at_quantile(0.999)),
+      us(h.max()), h.mean() / 1e3, server.c_str(), server_us.c_str(), r.generator_cpu_seconds,
+      d.generator_us_per_msg, r.errors, json_string(r.first_error).c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace wshub::bench
