@@ -37,6 +37,18 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / ticks_per_second;
 }
 
+std::optional<double> host_busy_cpu_seconds() {
+  FILE* file = std::fopen("/proc/stat", "r");
+  if (!file) return std::nullopt;
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+  const int matched = std::fscanf(file, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system,
+                                  &idle, &iowait, &irq, &softirq);
+  std::fclose(file);
+  if (matched != 7) return std::nullopt;
+  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return static_cast<double>(user + nice + system + irq + softirq) / ticks_per_second;
+}
+
 double monotonic_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -15,6 +15,11 @@ double self_cpu_seconds();
 // nullopt when the process does not exist or the file cannot be parsed.
 std::optional<double> process_cpu_seconds(pid_t pid);
 
+// Busy CPU seconds of the whole machine, all cores, from the first line of /proc/stat
+// (user + nice + system + irq + softirq). Minus the server's and ours, it tells how much
+// else ran during the window: on a shared host that is the noise beside every figure.
+std::optional<double> host_busy_cpu_seconds();
+
 // Seconds of a monotonic clock (CLOCK_MONOTONIC).
 double monotonic_seconds();
 

@@ -8,6 +8,7 @@ namespace {
 struct Derived {
   double msgs_per_s, mb_per_s, generator_cores, generator_us_per_msg;
   double server_cores = 0, server_us_per_msg = 0;
+  double other_cores = -1;  // CPU used by neither side; -1 when unknown
 };
 
 Derived derive(const EchoReport& r) {
@@ -21,6 +22,10 @@ Derived derive(const EchoReport& r) {
   if (r.server_cpu_seconds) {
     d.server_cores = *r.server_cpu_seconds / seconds;
     d.server_us_per_msg = *r.server_cpu_seconds * 1e6 / messages;
+  }
+  if (r.host_cpu_seconds) {
+    const double other = *r.host_cpu_seconds - r.generator_cpu_seconds - r.server_cpu_seconds.value_or(0);
+    d.other_cores = other > 0 ? other / seconds : 0;
   }
   return d;
 }
@@ -69,6 +74,10 @@ void print_table(const EchoReport& r) {
     std::printf("  server CPU    not measured (give --server-pid)\n");
   }
   std::printf("  bench CPU     %6.2f cores      %8.3f us/msg\n", d.generator_cores, d.generator_us_per_msg);
+  if (d.other_cores >= 0) {
+    std::printf("  other CPU     %6.2f cores      (everything else on this host during the window%s)\n",
+                d.other_cores, r.server_cpu_seconds ? "" : ", server included");
+  }
   if (r.errors > 0)
     std::printf("  errors        %d connections lost; first: %s\n", r.errors, r.first_error.c_str());
   std::fflush(stdout);
@@ -86,19 +95,25 @@ void print_json_line(const EchoReport& r) {
     std::snprintf(buf, sizeof buf, "%.4f", d.server_us_per_msg);
     server_us = buf;
   }
+  std::string other = "null";
+  if (d.other_cores >= 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", d.other_cores);
+    other = buf;
+  }
   std::printf(
       "{\"scenario\":\"echo\",\"label\":%s,\"url\":%s,\"connections\":%d,\"pipeline\":%d,\"size\":%zu,"
       "\"binary\":%s,\"threads\":%d,\"warmup_s\":%.3f,\"window_s\":%.3f,\"messages\":%llu,\"msgs_per_s\":%."
       "0f,"
       "\"mb_per_s\":%.3f,\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f,"
       "\"mean\":%.1f},\"server_cpu_s\":%s,\"server_cpu_us_per_msg\":%s,\"bench_cpu_s\":%.3f,"
-      "\"bench_cpu_us_per_msg\":%.4f,\"errors\":%d,\"first_error\":%s}\n",
+      "\"bench_cpu_us_per_msg\":%.4f,\"other_cpu_cores\":%s,\"errors\":%d,\"first_error\":%s}\n",
       json_string(o.label).c_str(), json_string(o.url).c_str(), o.connections, o.pipeline, o.size,
       o.binary ? "true" : "false", o.threads, o.warmup, r.window_seconds,
       static_cast<unsigned long long>(r.messages), d.msgs_per_s, d.mb_per_s, us(h.value_at_quantile(0.50)),
       us(h.value_at_quantile(0.90)), us(h.value_at_quantile(0.99)), us(h.value_at_quantile(0.999)),
       us(h.max()), h.mean() / 1e3, server.c_str(), server_us.c_str(), r.generator_cpu_seconds,
-      d.generator_us_per_msg, r.errors, json_string(r.first_error).c_str());
+      d.generator_us_per_msg, other.c_str(), r.errors, json_string(r.first_error).c_str());
   std::fflush(stdout);
 }
 

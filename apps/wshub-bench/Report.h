@@ -17,6 +17,7 @@ struct EchoReport {
   LatencyHistogram latency;    // nanoseconds
   double generator_cpu_seconds = 0;
   std::optional<double> server_cpu_seconds;  // with --server-pid
+  std::optional<double> host_cpu_seconds;    // every process on the machine, ours included
   int errors = 0;                            // connections lost
   std::string first_error;
 };

@@ -102,12 +102,14 @@ int main(int argc, char** argv) {
   // The window: CPU of both processes and wall time read together at each edge.
   const std::optional<double> server_before =
       options.server_pid ? process_cpu_seconds(*options.server_pid) : std::nullopt;
+  const std::optional<double> host_before = host_busy_cpu_seconds();
   const double self_before = self_cpu_seconds();
   const double started = monotonic_seconds();
   control.phase.store(Phase::measure, std::memory_order_release);
   sleep_seconds(options.duration);
   const std::optional<double> server_after =
       options.server_pid ? process_cpu_seconds(*options.server_pid) : std::nullopt;
+  const std::optional<double> host_after = host_busy_cpu_seconds();
   const double self_after = self_cpu_seconds();
   const double ended = monotonic_seconds();
   stop_and_join();
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
   report.options = &options;
   report.window_seconds = ended - started;
   report.generator_cpu_seconds = self_after - self_before;
+  if (host_before && host_after) report.host_cpu_seconds = *host_after - *host_before;
   if (server_before && server_after) report.server_cpu_seconds = *server_after - *server_before;
   for (auto& worker : workers) {
     const WorkerResult& r = worker->result();
