@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
   if (options.server_pid && !report.server_cpu_seconds) {
     std::fprintf(stderr, "wshub-bench: could not read /proc/%d/stat\n",
                  static_cast<int>(*options.server_pid));
+  } else if (report.server_cpu_seconds && *report.server_cpu_seconds == 0 && report.messages > 0) {
+    // A wrapper (a shell, or a launcher that forks instead of exec'ing) has the pid.
+    std::fprintf(stderr,
+                 "wshub-bench: pid %d used no CPU while %llu echoes came back: is it the server itself?\n",
+                 static_cast<int>(*options.server_pid), static_cast<unsigned long long>(report.messages));
   }
   if (options.json) {
     print_json_line(report);
