@@ -21,8 +21,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-WSHUB_BIN="${WSHUB_BIN:-$ROOT/build/wshub}"
-BENCH_BIN="${WSHUB_BENCH_BIN:-$ROOT/build/wshub-bench}"
+cd "$ROOT"  # commands in the results file are relative to the repository
+WSHUB_BIN="${WSHUB_BIN:-build/wshub}"
+BENCH_BIN="${WSHUB_BENCH_BIN:-build/wshub-bench}"
 SERVER_CPU=0
 BENCH_CPU=1
 
@@ -98,7 +99,7 @@ if ((!SMOKE)); then
   if [[ "${WSHUB_BENCH_NODE_WS:-1}" == 0 ]]; then
     echo "run.sh: WSHUB_BENCH_NODE_WS=0: skipping the Node ws peer"
   elif command -v node >/dev/null && [[ -d "$ROOT/tests/js/node_modules/ws" ]]; then
-    add_server node-ws "node $ROOT/bench/peers/ws_echo.mjs {port}"
+    add_server node-ws "node bench/peers/ws_echo.mjs {port}"
   else
     echo "run.sh: no node or no tests/js/node_modules/ws (cd tests/js && npm ci): skipping the Node ws peer"
   fi
@@ -142,7 +143,7 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 if ((SMOKE)); then OUT="$LOGDIR/echo-smoke.json"; else OUT="$ROOT/bench/results/echo-$STAMP.json"; fi
 {
   printf '{"meta":true,"time":"%s","git":"%s","kernel":"%s","cpu":"%s","cores":%d,' \
-    "$STAMP" "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(uname -r)" \
+    "$STAMP" "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" "$(uname -r)" \
     "$(json_escape "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')")" "$(nproc)"
   printf '"server_cpu":%d,"bench_cpu":%d,"duration_s":%s,"warmup_s":%s,"rounds":%d,"servers":{' \
     "$SERVER_CPU" "$BENCH_CPU" "$DURATION" "$WARMUP" "$ROUNDS"
