@@ -31,6 +31,7 @@ struct Deflater::State {
   z_stream strm{};
   bool ok = false;  // deflateInit2 succeeded
   bool no_context_takeover = false;
+  int window_bits = 15;
 };
 
 Deflater::Deflater(int window_bits, bool no_context_takeover, int level) : state_(std::make_unique<State>()) {
@@ -38,6 +39,7 @@ Deflater::Deflater(int window_bits, bool no_context_takeover, int level) : state
   // break a peer that negotiated 8); negotiate_deflate never agrees to it.
   assert(window_bits >= 9 && window_bits <= 15);
   state_->no_context_takeover = no_context_takeover;
+  state_->window_bits = window_bits;
   state_->ok = deflateInit2(&state_->strm, std::clamp(level, 1, 9), Z_DEFLATED, -window_bits, kMemLevel,
                             Z_DEFAULT_STRATEGY) == Z_OK;
   // On failure every deflate() returns false and the connection sends uncompressed
@@ -101,6 +103,21 @@ bool Deflater::deflate(std::span<const std::byte> in, std::string& out) {
   out.resize(out.size() - sizeof kTail);
   if (s.no_context_takeover) deflateReset(&s.strm);
   return true;
+}
+
+void Deflater::append_history(std::span<const std::byte> message) {
+  State& s = *state_;
+  if (!s.ok || s.no_context_takeover || message.empty()) return;
+  // Only the last window's worth can ever be referenced; zlib keeps the tail itself, but
+  // trimming first keeps the cost bounded for huge messages.
+  const size_t window = size_t{1} << s.window_bits;
+  if (message.size() > window) message = message.last(window);
+  // Raw deflate accepts a dictionary right after a completed flush (zlib.h,
+  // deflateSetDictionary), and appends it to the existing history.
+  if (deflateSetDictionary(&s.strm, reinterpret_cast<const Bytef*>(message.data()),
+                           static_cast<uInt>(message.size())) != Z_OK) {
+    deflateReset(&s.strm);
+  }
 }
 
 }  // namespace wshub::ws

@@ -166,9 +166,11 @@ InflateResult Inflater::inflate(std::span<const std::byte> in, bool message_end,
   if (s.message_has_input && !s.stream_ended) {
     switch (s.run(kTail, sizeof kTail, Z_BLOCK, out, limit)) {
       case State::Step::ok:
-        // data_type bit 128: inflate stopped right after an end-of-block, i.e. the message
-        // ended on a block boundary.
-        if ((s.strm.data_type & 128) == 0) return s.fail(InflateResult::corrupt);
+        // Exactly 128 (zlib.h, inflate): stopped right after an end of block, with no bits
+        // left over, as after the empty stored block that the tail completes. An end of
+        // block anywhere else means the tail was read as part of another block: Huffman
+        // data from a truncated message often decodes the 0xff octets as end of block.
+        if (s.strm.data_type != 128) return s.fail(InflateResult::corrupt);
         break;
       case State::Step::stream_end:
         s.stream_ended = true;
