@@ -37,9 +37,12 @@
 namespace wshub::ws {
 
 namespace {
-// Output is grown by at most this much per inflate() call: large enough to keep the call
-// count low, small enough that a message near the limit doesn't zero-fill far past it.
-constexpr size_t kOutputStep = 64 * 1024;
+// `out` is grown (and zero-filled by resize) in steps that start near the expected output
+// size and double up to kMaxOutputStep: small messages don't pay for a 64 KiB memset or
+// leave a 64 KiB buffer behind, large ones take few inflate() calls, and nothing is
+// zero-filled far past the output or the limit.
+constexpr size_t kMinOutputStep = 256;
+constexpr size_t kMaxOutputStep = 64 * 1024;
 // Inputs are handed to zlib in pieces that fit its 32-bit avail_in.
 constexpr size_t kMaxInputPiece = size_t{1} << 30;
 const Bytef kTail[4] = {0x00, 0x00, 0xff, 0xff};
@@ -60,6 +63,7 @@ struct Inflater::State {
   Step run(const Bytef* data, size_t len, int flush, std::string& out, size_t limit) {
     strm.next_in = const_cast<Bytef*>(data);
     strm.avail_in = static_cast<uInt>(len);
+    size_t step = std::clamp(len * 4, kMinOutputStep, kMaxOutputStep);
     for (;;) {
       const size_t size = out.size();
       const bool probing = size >= limit;
@@ -68,7 +72,8 @@ struct Inflater::State {
         strm.next_out = &probe;
         strm.avail_out = 1;
       } else {
-        const size_t grow = std::min(limit - size, kOutputStep);
+        const size_t grow = std::min(limit - size, step);
+        step = std::min(step * 2, kMaxOutputStep);
         out.resize(size + grow);
         strm.next_out = reinterpret_cast<Bytef*>(out.data() + size);
         strm.avail_out = static_cast<uInt>(grow);

@@ -269,6 +269,39 @@ TEST(Inflater, LimitCountsWhatOutAlreadyHolds) {
   EXPECT_EQ(out, std::string(50, 'p') + std::string(100, 'q'));
 }
 
+TEST(Inflater, SmallMessagesKeepOutSmall) {
+  // `out` grows with the output, not in 64 KiB steps: a per-connection buffer stays small.
+  Deflater d(15, false);
+  Inflater i(15, false);
+  std::string out;
+  ASSERT_EQ(inflate_whole(i, compress(d, "hello"), out), InflateResult::ok);
+  EXPECT_LT(out.capacity(), 4096u);
+}
+
+TEST(Inflater, SteadyStateReusesBuffers) {
+  // With `out` and the compressed buffer cleared and reused, a stream of similar messages
+  // reallocates neither (zlib allocates its state up front and its window once).
+  Deflater d(15, false);
+  Inflater i(15, false);
+  std::string z, out;
+  size_t z_capacity = 0, out_capacity = 0;
+  for (int n = 0; n < 100; ++n) {
+    const std::string msg = compressible(2000, n % 3);
+    z.clear();
+    out.clear();
+    ASSERT_TRUE(d.deflate(bytes(msg), z));
+    ASSERT_EQ(inflate_whole(i, z, out), InflateResult::ok);
+    ASSERT_EQ(out, msg);
+    if (n == 10) {
+      z_capacity = z.capacity();
+      out_capacity = out.capacity();
+    } else if (n > 10) {
+      EXPECT_EQ(z.capacity(), z_capacity);
+      EXPECT_EQ(out.capacity(), out_capacity);
+    }
+  }
+}
+
 TEST(Inflater, FinalBlockFromASenderThatRestarts) {
   Inflater i(15, false);
   for (int k = 0; k < 3; ++k) {
