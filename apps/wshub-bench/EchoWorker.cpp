@@ -8,14 +8,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "Handshake.h"
+#include "ws/CloseCode.h"
+#include "ws/Opcode.h"
 
 namespace wshub::bench {
 namespace {
 
 constexpr size_t kReadBufferSize = 256 * 1024;
+constexpr size_t kReadHeadroom = ws::kMaxFrameHeaderSize;  // room for a carried partial header
 constexpr size_t kMaxResponseHead = 16 * 1024;
 // A new mask key every this many batches: RFC 6455 wants unpredictable keys, the
 // benchmark wants masking off the hot path; once in a while gives a server no constant
@@ -37,9 +41,11 @@ uint32_t ring_capacity(int pipeline) {
 }  // namespace
 
 EchoWorker::EchoWorker(const EchoTarget& target, RunControl& control, int connections, int first_id)
-    : target_(target), control_(control), connections_(connections), read_buffer_(kReadBufferSize) {
+    : target_(target),
+      control_(control),
+      connections_(connections),
+      read_buffer_(kReadHeadroom + kReadBufferSize) {
   payload_.assign(target.size, 'x');  // printable ASCII: valid UTF-8 for text frames
-  frame_size_ = 0;
   rebuild_frames();
   frame_size_ = frames_.size() / static_cast<size_t>(target.pipeline);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -53,19 +59,25 @@ EchoWorker::~EchoWorker() {
 
 void EchoWorker::rebuild_frames() {
   // xorshift32: cheap and never 0 from a non-zero seed.
-  mask_key_ ^= mask_key_ << 13;
-  mask_key_ ^= mask_key_ >> 17;
-  mask_key_ ^= mask_key_ << 5;
+  mask_seed_ ^= mask_seed_ << 13;
+  mask_seed_ ^= mask_seed_ >> 17;
+  mask_seed_ ^= mask_seed_ << 5;
+  std::memcpy(mask_key_.data(), &mask_seed_, sizeof(mask_seed_));
   frames_.clear();
-  const Opcode opcode = target_.binary ? Opcode::binary : Opcode::text;
-  for (int i = 0; i < target_.pipeline; ++i) {
-    append_masked_frame(frames_, opcode, reinterpret_cast<const uint8_t*>(payload_.data()), payload_.size(),
-                        mask_key_);
-  }
+  const ws::Opcode opcode = target_.binary ? ws::Opcode::binary : ws::Opcode::text;
+  const std::span<const std::byte> payload(reinterpret_cast<const std::byte*>(payload_.data()),
+                                           payload_.size());
+  for (int i = 0; i < target_.pipeline; ++i)
+    ws::append_frame(frames_, opcode, payload, true, false, &mask_key_);
   batches_since_remask_ = 0;
 }
 
 void EchoWorker::open_connection(Connection& c, int id) {
+  ws::ReaderLimits limits;
+  limits.max_message_size = std::max(limits.max_message_size, target_.size);
+  limits.max_frame_size = std::max(limits.max_frame_size, target_.size);
+  c.reader =
+      std::make_unique<ws::MessageReader>(static_cast<ws::MessageHandler&>(*this), ws::Role::client, limits);
   c.in_flight.ring.assign(ring_capacity(target_.pipeline), 0);
   c.pending_out.reserve(frame_size_ * static_cast<size_t>(target_.pipeline));
   UpgradeRequest request =
@@ -126,7 +138,8 @@ void EchoWorker::on_event(Connection& c, uint32_t events, uint64_t now) {
 
   // One read per event: if more is waiting, level-triggered epoll reports it again, and
   // the read that would only say EAGAIN is never made.
-  const ssize_t got = ::read(c.fd, read_buffer_.data(), read_buffer_.size());
+  std::byte* const into = read_buffer_.data() + kReadHeadroom;
+  const ssize_t got = ::read(c.fd, into, kReadBufferSize);
   if (got == 0) return fail(c, "server closed the connection");
   if (got < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
@@ -135,9 +148,9 @@ void EchoWorker::on_event(Connection& c, uint32_t events, uint64_t now) {
   // The clock after the read: a round trip includes the syscall that received it.
   const uint64_t received_at = events & EPOLLOUT ? now_ns() : now;
   if (c.state == State::handshaking) {
-    on_handshake_bytes(c, read_buffer_.data(), static_cast<size_t>(got), received_at);
+    on_handshake_bytes(c, into, static_cast<size_t>(got), received_at);
   } else {
-    on_frames(c, read_buffer_.data(), static_cast<size_t>(got), received_at);
+    on_frames(c, into, static_cast<size_t>(got), received_at);
   }
 }
 
@@ -156,7 +169,7 @@ void EchoWorker::on_connected(Connection& c) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
 }
 
-void EchoWorker::on_handshake_bytes(Connection& c, const uint8_t* data, size_t size, uint64_t now) {
+void EchoWorker::on_handshake_bytes(Connection& c, const std::byte* data, size_t size, uint64_t now) {
   c.handshake.append(reinterpret_cast<const char*>(data), size);
   const size_t end = c.handshake.find("\r\n\r\n");
   if (end == std::string::npos) {
@@ -166,36 +179,52 @@ void EchoWorker::on_handshake_bytes(Connection& c, const uint8_t* data, size_t s
   if (const char* why = check_upgrade_response(std::string_view(c.handshake).substr(0, end + 4), c.key)) {
     return fail(c, std::string("upgrade refused: ") + why);
   }
-  const std::string rest = c.handshake.substr(end + 4);
+  // Bytes after the head are frames. They came from read_buffer_ (whose tail the head
+  // search saw), so they fit back after its headroom.
+  const size_t rest = c.handshake.size() - (end + 4);
+  std::byte* const into = read_buffer_.data() + kReadHeadroom;
+  std::memcpy(into, c.handshake.data() + end + 4, rest);
   c.handshake = std::string();
   c.state = State::upgraded;
   control_.upgraded.fetch_add(1, std::memory_order_release);
-  if (!rest.empty()) on_frames(c, reinterpret_cast<const uint8_t*>(rest.data()), rest.size(), now);
+  if (rest > 0) on_frames(c, into, rest, now);
 }
 
-void EchoWorker::on_frames(Connection& c, const uint8_t* data, size_t size, uint64_t now) {
-  const ScanResult scan = c.scanner.feed(data, size);
-  if (scan.error) return fail(c, std::string("protocol error: ") + scan.error);
-  if (scan.close) return fail(c, "server sent a close frame");
-  if (scan.messages > 0) {
-    if (scan.messages > c.in_flight.size()) return fail(c, "more echoes than messages sent");
+void EchoWorker::on_frames(Connection& c, std::byte* data, size_t size, uint64_t now) {
+  data -= c.carry_size;
+  std::memcpy(data, c.carry.data(), c.carry_size);
+  size += c.carry_size;
+  tally_ = FeedTally{};
+  const size_t consumed = c.reader->feed({data, size});
+  if (!tally_.error.empty()) return fail(c, "protocol error: " + tally_.error);
+  if (tally_.close) return fail(c, "server sent a close frame");
+  c.carry_size = size - consumed;  // < kMaxFrameHeaderSize: a partial header
+  std::memcpy(c.carry.data(), data + consumed, c.carry_size);
+
+  if (const uint32_t count = tally_.messages; count > 0) {
+    if (count > c.in_flight.size()) return fail(c, "more echoes than messages sent");
     SendTimes& times = c.in_flight;
     const uint32_t mask = static_cast<uint32_t>(times.ring.size() - 1);
-    const uint32_t count = static_cast<uint32_t>(scan.messages);
     if (measuring_) {
       for (uint32_t i = 0; i < count; ++i) result_.latency.record(now - times.ring[(times.head + i) & mask]);
       result_.messages += count;
-      result_.payload_bytes += scan.payload_bytes;
+      result_.payload_bytes += tally_.payload_bytes;
     }
     times.head += count;
     send_frames(c, count, now);
   }
-  if (scan.ping && c.state != State::closed) {
-    std::string pong;
-    append_masked_frame(pong, Opcode::pong, reinterpret_cast<const uint8_t*>(c.scanner.pong_payload().data()),
-                        c.scanner.pong_payload().size(), mask_key_);
-    send_raw(c, pong.data(), pong.size());
-  }
+  if (tally_.ping && c.state != State::closed) send_raw(c, pong_.data(), pong_.size());
+}
+
+void EchoWorker::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
+  ++tally_.messages;
+  tally_.payload_bytes += payload.size();
+}
+
+void EchoWorker::on_ping(std::span<const std::byte> payload) {
+  tally_.ping = true;
+  pong_.clear();
+  ws::append_frame(pong_, ws::Opcode::pong, payload, true, false, &mask_key_);
 }
 
 void EchoWorker::send_frames(Connection& c, uint32_t count, uint64_t now) {
@@ -255,9 +284,11 @@ void EchoWorker::fail(Connection& c, const std::string& why) {
 void EchoWorker::close_all() {
   // A close frame (1000, normal closure) so the server sees a goodbye rather than a reset;
   // best effort: the run is over and nothing waits for the server's reply.
-  static const uint8_t kNormalClosure[2] = {0x03, 0xE8};
+  const std::string payload = ws::close_payload(ws::close_code::normal, "");
   std::string close_frame;
-  append_masked_frame(close_frame, Opcode::close, kNormalClosure, sizeof(kNormalClosure), mask_key_);
+  ws::append_frame(close_frame, ws::Opcode::close,
+                   {reinterpret_cast<const std::byte*>(payload.data()), payload.size()}, true, false,
+                   &mask_key_);
   for (Connection& c : connections_) {
     if (c.fd < 0) continue;
     if ((c.state == State::running || c.state == State::upgraded) && c.pending_out.empty()) {

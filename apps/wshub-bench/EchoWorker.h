@@ -11,13 +11,17 @@
 // shows both so a reader can check.
 #include <netinet/in.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "ClientFrames.h"
 #include "LatencyHistogram.h"
+#include "ws/FrameBuilder.h"
+#include "ws/MessageReader.h"
 
 namespace wshub::bench {
 
@@ -48,7 +52,7 @@ struct WorkerResult {
   std::string first_error;
 };
 
-class EchoWorker {
+class EchoWorker : private ws::MessageHandler {
  public:
   EchoWorker(const EchoTarget& target, RunControl& control, int connections, int first_id);
   ~EchoWorker();
@@ -74,16 +78,35 @@ class EchoWorker {
     State state = State::connecting;
     std::string handshake;  // request, then the response head being collected
     std::string key;        // Sec-WebSocket-Key
-    FrameScanner scanner;
+    std::unique_ptr<ws::MessageReader> reader;
+    // A partial frame header the reader left unconsumed (always < 14 bytes): it goes back
+    // in front of the next read, in the read buffer's headroom.
+    std::array<std::byte, ws::kMaxFrameHeaderSize> carry;
+    size_t carry_size = 0;
     SendTimes in_flight;
     std::string pending_out;  // bytes a short write left behind; bounded by pipeline frames
   };
 
+  // What the reader reported during one feed() (the worker is every reader's handler).
+  struct FeedTally {
+    uint32_t messages = 0;
+    uint64_t payload_bytes = 0;
+    bool ping = false;
+    bool close = false;
+    std::string error;
+  };
+  void on_message(ws::Opcode opcode, std::span<const std::byte> payload) override;
+  void on_ping(std::span<const std::byte> payload) override;
+  void on_pong(std::span<const std::byte> payload) override {}
+  void on_close(uint16_t code, std::string_view reason) override { tally_.close = true; }
+  void on_error(uint16_t close_code, std::string_view why) override { tally_.error = why; }
+
   void open_connection(Connection& c, int id);
   void on_event(Connection& c, uint32_t events, uint64_t now_ns);
   void on_connected(Connection& c);
-  void on_handshake_bytes(Connection& c, const uint8_t* data, size_t size, uint64_t now_ns);
-  void on_frames(Connection& c, const uint8_t* data, size_t size, uint64_t now_ns);
+  void on_handshake_bytes(Connection& c, const std::byte* data, size_t size, uint64_t now_ns);
+  // `data` points into read_buffer_ past its headroom: the carried header goes in front.
+  void on_frames(Connection& c, std::byte* data, size_t size, uint64_t now_ns);
   void send_frames(Connection& c, uint32_t count, uint64_t now_ns);
   void send_raw(Connection& c, const char* data, size_t size);
   void flush_pending(Connection& c);
@@ -101,9 +124,12 @@ class EchoWorker {
   std::string payload_;    // unmasked payload of every message
   std::string frames_;     // `pipeline` masked frames back to back
   size_t frame_size_ = 0;  // bytes of one masked frame
-  uint32_t mask_key_ = 0x1234abcd;
+  uint32_t mask_seed_ = 0x1234abcd;
+  std::array<std::byte, 4> mask_key_{};
   uint32_t batches_since_remask_ = 0;
-  std::vector<uint8_t> read_buffer_;
+  std::vector<std::byte> read_buffer_;  // kReadHeadroom bytes, then room for one read
+  FeedTally tally_;
+  std::string pong_;  // the pong answering the last ping of a feed
 
   WorkerResult result_;
 };
