@@ -15,6 +15,9 @@
 #   WSHUB_BENCH_PEER_<NAME>="..."                        (label: the lowercased NAME)
 # The Node `ws` peer (bench/peers/ws_echo.mjs) runs when node and tests/js/node_modules/ws
 # are present; WSHUB_BENCH_NODE_WS=0 skips it. A peer not given is skipped with a message.
+# The ceiling, tcp-raw, is bench/peers/tcp_echo.cpp (built here into build/tcp_echo): a raw
+# TCP echo driven with `wshub-bench --raw`, i.e. what loopback TCP alone costs with the same
+# batching. WSHUB_BENCH_TCP_CEILING=0 skips it.
 #
 # Other knobs: WSHUB_BIN, WSHUB_BENCH_BIN, WSHUB_BENCH_DURATION (10), WSHUB_BENCH_WARMUP (2),
 # WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_SCENARIOS (space-separated names from the list below).
@@ -74,10 +77,11 @@ json_escape() { local s=${1//\\/\\\\}; printf '%s' "${s//\"/\\\"}"; }
 
 # --- the servers -----------------------------------------------------------------------
 LABELS=()
-declare -A COMMAND PORT PID
-add_server() {  # label, command template with {port}
+declare -A COMMAND PORT PID EXTRA_ARGS
+add_server() {  # label, command template with {port}, extra wshub-bench arguments
   LABELS+=("$1")
   COMMAND[$1]="$2"
+  EXTRA_ARGS[$1]="${3:-}"
 }
 if [[ -x "$WSHUB_BIN" ]]; then
   add_server wshub "$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers 1"
@@ -102,6 +106,13 @@ if ((!SMOKE)); then
     add_server node-ws "node bench/peers/ws_echo.mjs {port}"
   else
     echo "run.sh: no node or no tests/js/node_modules/ws (cd tests/js && npm ci): skipping the Node ws peer"
+  fi
+  if [[ "${WSHUB_BENCH_TCP_CEILING:-1}" == 0 ]]; then
+    echo "run.sh: WSHUB_BENCH_TCP_CEILING=0: skipping the raw TCP ceiling"
+  elif g++ -std=c++20 -O2 -o build/tcp_echo bench/peers/tcp_echo.cpp; then
+    add_server tcp-raw "build/tcp_echo {port}" --raw
+  else
+    echo "run.sh: could not build bench/peers/tcp_echo.cpp: skipping the raw TCP ceiling"
   fi
 fi
 
@@ -159,7 +170,8 @@ failures=0
 for ((round = 1; round <= ROUNDS; round++)); do
   for scenario in "${SCENARIOS[@]}"; do
     for label in "${STARTED[@]}"; do
-      args=(echo --url "ws://127.0.0.1:${PORT[$label]}/echo" ${SCENARIO_ARGS[$scenario]}
+      # shellcheck disable=SC2206  # scenario and extra arguments are lists of words
+      args=(echo --url "ws://127.0.0.1:${PORT[$label]}/echo" ${SCENARIO_ARGS[$scenario]} ${EXTRA_ARGS[$label]}
         --duration "$DURATION" --warmup "$WARMUP" --threads 1 --server-pid "${PID[$label]}"
         --label "$label" --json)
       printf 'round %d/%d  %-10s %-8s ' "$round" "$ROUNDS" "$scenario" "$label"

@@ -149,6 +149,8 @@ void EchoWorker::on_event(Connection& c, uint32_t events, uint64_t now) {
   const uint64_t received_at = events & EPOLLOUT ? now_ns() : now;
   if (c.state == State::handshaking) {
     on_handshake_bytes(c, into, static_cast<size_t>(got), received_at);
+  } else if (target_.raw) {
+    on_raw_echo(c, static_cast<size_t>(got), received_at);
   } else {
     on_frames(c, into, static_cast<size_t>(got), received_at);
   }
@@ -159,6 +161,15 @@ void EchoWorker::on_connected(Connection& c) {
   socklen_t len = sizeof(error);
   getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
   if (error != 0) return fail(c, std::string("connect: ") + std::strerror(error));
+  if (target_.raw) {
+    c.state = State::upgraded;
+    control_.upgraded.fetch_add(1, std::memory_order_release);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &c;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+    return;
+  }
   const ssize_t sent = ::write(c.fd, c.handshake.data(), c.handshake.size());
   if (sent != static_cast<ssize_t>(c.handshake.size())) return fail(c, "could not write the upgrade request");
   c.handshake.clear();
@@ -201,19 +212,28 @@ void EchoWorker::on_frames(Connection& c, std::byte* data, size_t size, uint64_t
   c.carry_size = size - consumed;  // < kMaxFrameHeaderSize: a partial header
   std::memcpy(c.carry.data(), data + consumed, c.carry_size);
 
-  if (const uint32_t count = tally_.messages; count > 0) {
-    if (count > c.in_flight.size()) return fail(c, "more echoes than messages sent");
-    SendTimes& times = c.in_flight;
-    const uint32_t mask = static_cast<uint32_t>(times.ring.size() - 1);
-    if (measuring_) {
-      for (uint32_t i = 0; i < count; ++i) result_.latency.record(now - times.ring[(times.head + i) & mask]);
-      result_.messages += count;
-      result_.payload_bytes += tally_.payload_bytes;
-    }
-    times.head += count;
-    send_frames(c, count, now);
-  }
+  if (tally_.messages > 0) complete_round_trips(c, tally_.messages, tally_.payload_bytes, now);
   if (tally_.ping && c.state != State::closed) send_raw(c, pong_.data(), pong_.size());
+}
+
+void EchoWorker::on_raw_echo(Connection& c, size_t size, uint64_t now) {
+  c.raw_partial += size;
+  const uint64_t count = c.raw_partial / frame_size_;
+  c.raw_partial %= frame_size_;
+  if (count > 0) complete_round_trips(c, static_cast<uint32_t>(count), count * target_.size, now);
+}
+
+void EchoWorker::complete_round_trips(Connection& c, uint32_t count, uint64_t payload_bytes, uint64_t now) {
+  if (count > c.in_flight.size()) return fail(c, "more echoes than messages sent");
+  SendTimes& times = c.in_flight;
+  const uint32_t mask = static_cast<uint32_t>(times.ring.size() - 1);
+  if (measuring_) {
+    for (uint32_t i = 0; i < count; ++i) result_.latency.record(now - times.ring[(times.head + i) & mask]);
+    result_.messages += count;
+    result_.payload_bytes += payload_bytes;
+  }
+  times.head += count;
+  send_frames(c, count, now);
 }
 
 void EchoWorker::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
@@ -291,7 +311,7 @@ void EchoWorker::close_all() {
                    &mask_key_);
   for (Connection& c : connections_) {
     if (c.fd < 0) continue;
-    if ((c.state == State::running || c.state == State::upgraded) && c.pending_out.empty()) {
+    if ((c.state == State::running || c.state == State::upgraded) && c.pending_out.empty() && !target_.raw) {
       [[maybe_unused]] ssize_t ignored = ::write(c.fd, close_frame.data(), close_frame.size());
     }
     ::close(c.fd);

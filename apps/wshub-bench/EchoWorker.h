@@ -41,6 +41,7 @@ struct EchoTarget {
   int pipeline = 16;
   size_t size = 16;
   bool binary = false;
+  bool raw = false;  // raw TCP echo: no handshake, frames come back as sent (masked)
 };
 
 // What a worker counted inside the measurement window.
@@ -83,6 +84,7 @@ class EchoWorker : private ws::MessageHandler {
     // in front of the next read, in the read buffer's headroom.
     std::array<std::byte, ws::kMaxFrameHeaderSize> carry;
     size_t carry_size = 0;
+    uint64_t raw_partial = 0;  // --raw: bytes of a frame not yet fully echoed
     SendTimes in_flight;
     std::string pending_out;  // bytes a short write left behind; bounded by pipeline frames
   };
@@ -107,6 +109,8 @@ class EchoWorker : private ws::MessageHandler {
   void on_handshake_bytes(Connection& c, const std::byte* data, size_t size, uint64_t now_ns);
   // `data` points into read_buffer_ past its headroom: the carried header goes in front.
   void on_frames(Connection& c, std::byte* data, size_t size, uint64_t now_ns);
+  void on_raw_echo(Connection& c, size_t size, uint64_t now_ns);
+  void complete_round_trips(Connection& c, uint32_t count, uint64_t payload_bytes, uint64_t now_ns);
   void send_frames(Connection& c, uint32_t count, uint64_t now_ns);
   void send_raw(Connection& c, const char* data, size_t size);
   void flush_pending(Connection& c);

@@ -15,6 +15,8 @@ const char* const kUsage =
     "  --warmup S        seconds of load before measuring (default 2)\n"
     "  --threads N       generator threads, one epoll loop each (default 1)\n"
     "  --binary          binary messages (default text)\n"
+    "  --raw             the server is a raw TCP echo (bench/peers/tcp_echo.cpp): no\n"
+    "                    handshake; echoed bytes are counted as whole frames (a ceiling)\n"
     "  --server-pid PID  report the server's CPU time over the window\n"
     "  --label NAME      name the server in the output\n"
     "  --json            one JSON line instead of the table\n";
@@ -61,6 +63,10 @@ std::string parse_options(int argc, char** argv, Options& options) {
     }
     if (flag == "--json") {
       options.json = true;
+      continue;
+    }
+    if (flag == "--raw") {
+      options.raw = true;
       continue;
     }
     if (i + 1 >= argc) return std::string("missing value after ") + argv[i];

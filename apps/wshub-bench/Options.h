@@ -21,6 +21,7 @@ struct Options {
   double warmup = 2;                // --warmup: seconds of load before the window opens
   int threads = 1;                  // --threads: one epoll loop each
   bool binary = false;              // --binary: binary frames instead of text
+  bool raw = false;                 // --raw: no WebSocket; a raw TCP echo returns our frames
   std::optional<pid_t> server_pid;  // --server-pid: measure this process's CPU
   bool json = false;                // --json: one JSON line instead of the table
   std::string label;                // --label: names the server in the output (bench/run.sh sets it)

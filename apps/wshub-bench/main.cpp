@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   target.pipeline = options.pipeline;
   target.size = options.size;
   target.binary = options.binary;
+  target.raw = options.raw;
 
   // Connections are spread evenly over the workers. A worker opens its sockets in its
   // constructor, on this thread; thread start is the hand-over point, before any event.
