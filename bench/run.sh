@@ -20,7 +20,9 @@
 # batching. WSHUB_BENCH_TCP_CEILING=0 skips it.
 #
 # Other knobs: WSHUB_BIN, WSHUB_BENCH_BIN, WSHUB_BENCH_DURATION (10), WSHUB_BENCH_WARMUP (2),
-# WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_SCENARIOS (space-separated names from the list below).
+# WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_SCENARIOS (space-separated names from the list below),
+# WSHUB_BENCH_QUIET_WAIT (0): on a shared host, wait up to this many seconds before each run
+# for the machine to be idle (under 0.15 cores busy over one second).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,6 +73,26 @@ wait_listening() {
     sleep 0.05
   done
   return 1
+}
+
+# Busy cores over one second, from /proc/stat (user nice system irq softirq).
+host_busy_cores() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)
+  awk -v a="$a" -v b="$b" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz}'
+}
+
+wait_quiet() {
+  local limit=${WSHUB_BENCH_QUIET_WAIT:-0} waited=0 busy
+  ((limit > 0)) || return 0
+  while ((waited < limit)); do
+    busy=$(host_busy_cores)
+    awk -v b="$busy" 'BEGIN{exit !(b < 0.15)}' && return 0
+    waited=$((waited + 1))
+  done
+  printf '(host still busy: %s cores) ' "$busy"
 }
 
 json_escape() { local s=${1//\\/\\\\}; printf '%s' "${s//\"/\\\"}"; }
@@ -175,6 +197,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         --duration "$DURATION" --warmup "$WARMUP" --threads 1 --server-pid "${PID[$label]}"
         --label "$label" --json)
       printf 'round %d/%d  %-10s %-8s ' "$round" "$ROUNDS" "$scenario" "$label"
+      wait_quiet
       if line=$(taskset -c $BENCH_CPU "$BENCH_BIN" "${args[@]}" 2>"$LOGDIR/bench.err"); then
         status=ok
       else

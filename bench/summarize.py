@@ -72,6 +72,11 @@ def main(path):
               f"{fmt(stat(rs, 'bench_cpu_us_per_msg'), '10.3f')} {fmt(stat(rs, 'other_cpu_cores'), '6.2f')} "
               f"{sum(r['errors'] for r in rs):>6}")
 
+    busy = median([r.get("other_cpu_cores") for r in runs])
+    if busy is not None and busy > 0.25:
+        print(f"\nThe host was busy (median {busy:.2f} cores used by other processes during the windows):")
+        print("compare CPU per message and the ratios; absolute msg/s and latency are not reliable.")
+
     ratios = []
     for (name, label), row in summary.items():
         ours = summary.get((name, "wshub"))
