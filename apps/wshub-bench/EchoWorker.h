@@ -104,7 +104,7 @@ class EchoWorker : private ws::MessageHandler {
   void on_error(uint16_t close_code, std::string_view why) override { tally_.error = why; }
 
   void open_connection(Connection& c, int id);
-  void on_event(Connection& c, uint32_t events, uint64_t now_ns);
+  void on_event(Connection& c, uint32_t events);
   void on_connected(Connection& c);
   void on_handshake_bytes(Connection& c, const std::byte* data, size_t size, uint64_t now_ns);
   // `data` points into read_buffer_ past its headroom: the carried header goes in front.
