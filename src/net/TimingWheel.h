@@ -45,7 +45,7 @@ class TimingWheel {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `slots` is rounded up to a power of two; `tick` must be at least 1 ms.
+  // `slots` is rounded up to a power of two, at least 64 (one bitmap word); `tick` must be at least 1 ms.
   explicit TimingWheel(std::chrono::milliseconds tick = std::chrono::milliseconds(50), size_t slots = 1024,
                        Clock::time_point now = Clock::now());
   // Unlinks every still-scheduled node, so owners that outlive the wheel see scheduled() == false.

@@ -409,6 +409,40 @@ TEST_F(TlsTest, WritevManyPartsAndOneMiBWithBackpressure) {
   EXPECT_TRUE(received == expected);
 }
 
+// The caller's queue may be compacted or grown between a want_write and the retry: the retry
+// then comes from another address with more bytes, which ACCEPT_MOVING_WRITE_BUFFER permits.
+TEST_F(TlsTest, RetryFromAMovedAndGrownBuffer) {
+  Link link(context->native(), client_ctx);
+  ASSERT_TRUE(link.handshake());
+  std::string expected(3 << 20, '\0');
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<char>(i % 251);
+  std::string queue = expected.substr(0, 1 << 20);  // the rest is appended later
+  size_t appended = queue.size();
+  std::string received;
+  bool saw_want_write = false;
+  while (!queue.empty() || received.size() < expected.size()) {
+    if (!queue.empty()) {
+      iovec part{queue.data(), queue.size()};
+      IoResult r = link.server->writev(&part, 1);
+      ASSERT_NE(r.status, IoStatus::error) << link.server->last_error();
+      if (r.status == IoStatus::ok) {
+        queue = queue.substr(r.bytes);  // compact: a new buffer, unsent bytes first
+      } else {
+        saw_want_write = true;
+        queue = std::string(queue);  // move the same bytes elsewhere before the retry
+      }
+      if (appended < expected.size()) {
+        size_t more = std::min<size_t>(100'000, expected.size() - appended);
+        queue += expected.substr(appended, more);
+        appended += more;
+      }
+    }
+    if (saw_want_write) received += link.client_drain();
+  }
+  EXPECT_TRUE(saw_want_write);
+  EXPECT_TRUE(received == expected);
+}
+
 // 1000 ten-byte parts must not become 1000 records: coalesced they are one record, plus 22 to
 // 29 bytes of record overhead (5 header, 16 tag, 1 content type in TLS 1.3).
 TEST_F(TlsTest, SmallPartsAreCoalescedIntoFullRecords) {
