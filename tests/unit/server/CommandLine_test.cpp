@@ -175,6 +175,13 @@ TEST(CommandLine, CheckConfigReportsOkOrTheError) {
   EXPECT_TRUE(contains(env.err, "WSHUB_LOG_LEVEL")) << env.err;
 }
 
+TEST(CommandLine, CheckConfigAcceptsTheShippedExample) {
+  std::string example = std::string(WSHUB_SOURCE_DIR) + "/config/wshub.example.toml";
+  Outcome r = run({"--check-config", example});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, example + ": configuration OK\n");
+}
+
 TEST(CommandLine, PrintConfigPrintsTomlThatLoadsBack) {
   Outcome r = run({"--print-config", "--dev", "--workers", "6"}, {"WSHUB_WEBSOCKET_SUBPROTOCOLS=a,b"});
   EXPECT_FALSE(r.config);
