@@ -1,8 +1,8 @@
 #include "server/ConfigKeys.h"
 
 #include <algorithm>
-#include <array>
 #include <limits>
+#include <type_traits>
 
 #include "server/ListenAddress.h"
 
@@ -30,7 +30,7 @@ ConfigKey integer_key(std::string_view name, std::string_view help, int64_t min,
                    type,
                    help,
                    false,
-                   [min, max, type](const ConfigValue& v) -> std::optional<std::string> {
+                   [min, max](const ConfigValue& v) -> std::optional<std::string> {
                      int64_t n = std::get<int64_t>(v);
                      if (n >= min && n <= max) return std::nullopt;
                      if (n < 0 && min >= 0) return "must not be negative, got " + std::to_string(n);
