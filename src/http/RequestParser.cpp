@@ -60,10 +60,11 @@ struct RequestParser::Callbacks {
 
   static int on_header_field(http_parser* p, const char* at, size_t length) {
     RequestParser& s = self(p);
-    if (s.headers_done_) {  // a trailer line of a chunked body: bounded, then discarded (RFC 9112 §7.1.2)
-      if (s.last_ != LastCallback::field && ++s.trailer_lines_ > s.limits_.max_headers) {
-        return s.fail(431, "too many trailer fields");
-      }
+    // Counts are checked once the section ends, not here: http_parser calls back at the end of each input
+    // piece, so a check here would fire at a split-dependent point and could preempt a syntax error that
+    // precedes it in the stream. The byte limits bound the memory meanwhile.
+    if (s.headers_done_) {  // a trailer line of a chunked body: counted, then discarded (RFC 9112 §7.1.2)
+      if (s.last_ != LastCallback::field) ++s.trailer_lines_;
       s.last_ = LastCallback::field;
       return 0;
     }
@@ -71,7 +72,6 @@ struct RequestParser::Callbacks {
       if (!s.extend(s.headers_.back().name, at, length)) return s.fail(400, "malformed header line");
       return 0;
     }
-    if (s.headers_.size() >= s.limits_.max_headers) return s.fail(431, "too many header fields");
     s.last_ = LastCallback::field;
     s.headers_.push_back({});
     s.extend(s.headers_.back().name, at, length);
@@ -217,18 +217,20 @@ ParseResult RequestParser::parse(std::span<const char> data) {
 }
 
 bool RequestParser::parse_header_section(std::span<const char> data) {
-  auto scanned = scanner_.scan(data, limits_.max_header_bytes);
+  // http_parser first gets every byte the scanner has cleared, so that an error it finds earlier in the
+  // stream wins over ours later in it whatever the split: the outcome must not depend on how much arrived.
+  const auto scanned = scanner_.scan(data, limits_.max_header_bytes);
+  const bool found = scanned == HeaderSectionScanner::Status::found;
+  const size_t clean = found ? scanner_.end() : scanner_.position();
+  if (!feed(data, std::min(clean, limits_.max_header_bytes))) return false;
   if (scanned == HeaderSectionScanner::Status::bare_cr) {
     result_ = {ParseStatus::error, 0, 400, "bare CR in header section"};
     return false;
   }
-  const bool found = scanned == HeaderSectionScanner::Status::found;
-  if ((found && scanner_.end() > limits_.max_header_bytes) ||
-      (!found && scanner_.position() >= limits_.max_header_bytes)) {
+  if (found ? scanner_.end() > limits_.max_header_bytes : scanner_.position() >= limits_.max_header_bytes) {
     result_ = {ParseStatus::error, 0, 431, "header section too large"};
     return false;
   }
-  if (!feed(data, found ? scanner_.end() : scanner_.position())) return false;
   if (found && !headers_done_) {
     result_ = {ParseStatus::error, 0, 400, "malformed header section"};
     return false;
@@ -246,6 +248,10 @@ bool RequestParser::feed(std::span<const char> data, size_t end) {
   if (message_done_) {
     if (chunked_ && !check_chunk_gap(fed_, true)) {
       result_ = {ParseStatus::error, 0, 400, "malformed chunk framing"};
+      return false;
+    }
+    if (trailer_lines_ > limits_.max_headers) {
+      result_ = {ParseStatus::error, 0, 431, "too many trailer fields"};
       return false;
     }
     materialize(base_);
@@ -273,6 +279,7 @@ int RequestParser::check_headers() {
   for (const Header& h : request_.headers) {
     if (!is_token(h.name)) return fail(400, "malformed header name");
   }
+  if (headers_.size() > limits_.max_headers) return fail(431, "too many header fields");
   if (p.http_major != 1 || p.http_minor > 1) return fail(505, "unsupported HTTP version");
   // http_parser treats CONNECT as a tunnel and stops at its headers; we are not a proxy.
   if (p.method == HTTP_CONNECT) return fail(501, "method not implemented");
