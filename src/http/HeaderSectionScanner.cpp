@@ -20,6 +20,12 @@ HeaderSectionScanner::Status HeaderSectionScanner::scan(std::span<const char> da
       c = '\n';
     }
     if (c != '\n') {
+      if (line_length_ == 0 && seen_first_line_ && (c == ' ' || c == '\t')) {
+        // http_parser would splice the line onto the previous value, or skip an empty value's fold
+        // without telling us; a proxy may see a separate header instead.
+        position_ = j;
+        return Status::obs_fold;
+      }
       ++line_length_;
       continue;
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Finds where the header section ends (the first empty line after the request line, RFC 9112 §2.1) and
-// rejects a bare CR (one not followed by LF, §2.2), incrementally: each byte is looked at once however the
+// rejects a bare CR (one not followed by LF, §2.2) and a line starting with whitespace (obs-fold, §5.2, or
+// whitespace before the first header, §2.2), incrementally: each byte is looked at once however the
 // input is split.
 //
 // Why this exists beside http_parser: Debian builds libhttp-parser with HTTP_PARSER_STRICT=0, in which a CR
@@ -15,13 +16,13 @@ namespace wshub::http {
 
 class HeaderSectionScanner {
  public:
-  enum class Status { need_more, found, bare_cr };
+  enum class Status { need_more, found, bare_cr, obs_fold };
 
   // Scans data[position(), min(data.size(), limit)) (a CRLF straddling `limit` is completed). `data` must
   // start with the bytes passed before.
   Status scan(std::span<const char> data, size_t limit);
 
-  // Bytes from the start that are known to contain no bare CR.
+  // Bytes from the start that are known to be clean; on an error, the offset of the offending byte.
   size_t position() const { return position_; }
   // After found: the length of the header section including the empty line.
   size_t end() const { return end_; }

@@ -189,7 +189,7 @@ int RequestParser::fail(int http_status, std::string_view reason) {
 
 bool RequestParser::extend(Span& span, const char* at, size_t length) {
   size_t offset = static_cast<size_t>(at - base_);
-  if (span.length == 0) {
+  if (span.offset == kUnset) {
     span.offset = offset;
   } else if (span.offset + span.length != offset) {
     return false;
@@ -225,6 +225,10 @@ bool RequestParser::parse_header_section(std::span<const char> data) {
   if (!feed(data, std::min(clean, limits_.max_header_bytes))) return false;
   if (scanned == HeaderSectionScanner::Status::bare_cr) {
     result_ = {ParseStatus::error, 0, 400, "bare CR in header section"};
+    return false;
+  }
+  if (scanned == HeaderSectionScanner::Status::obs_fold) {
+    result_ = {ParseStatus::error, 0, 400, "obsolete line folding"};
     return false;
   }
   if (found ? scanner_.end() > limits_.max_header_bytes : scanner_.position() >= limits_.max_header_bytes) {
@@ -285,6 +289,7 @@ int RequestParser::check_headers() {
   if (p.method == HTTP_CONNECT) return fail(501, "method not implemented");
 
   // Request-target (RFC 9112 §3.2): origin-form, absolute-form, or "*".
+  if (target_.offset == kUnset) return fail(400, "malformed request line");
   if (target_.length > kMaxUrlParseLength) return fail(414, "request-target too long");
   http_parser_url url;
   http_parser_url_init(&url);

@@ -16,6 +16,7 @@
 // max_header_bytes + 2 * max_body_bytes on the wire. The caller may therefore size its buffer from the
 // limits.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -66,8 +67,11 @@ class RequestParser {
   struct Callbacks;  // the http_parser callbacks, defined in the .cpp
 
  private:
+  // A run of the caller's buffer. `offset` stays kUnset until the first piece arrives, so that an empty first
+  // piece (an empty header value) still anchors the run and a later, distant piece is seen as a break.
+  static constexpr size_t kUnset = SIZE_MAX;
   struct Span {
-    size_t offset = 0;
+    size_t offset = kUnset;
     size_t length = 0;
   };
   struct HeaderSpan {
@@ -88,7 +92,9 @@ class RequestParser {
   // Validates the chunk framing bytes between framing_checked_ and `upto` (see ChunkFraming.h).
   bool check_chunk_gap(size_t upto, bool is_last);
   void materialize(const char* base);
-  std::string_view view(const char* base, Span s) const { return {base + s.offset, s.length}; }
+  std::string_view view(const char* base, Span s) const {
+    return s.length == 0 ? std::string_view() : std::string_view(base + s.offset, s.length);
+  }
 
   ParserLimits limits_;
   std::unique_ptr<http_parser> parser_;

@@ -244,6 +244,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"garbage", "\x01\x02 / HTTP/1.1\r\n\r\n", 400},
         ErrorCase{"space_before_colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
         ErrorCase{"obs_fold", "GET / HTTP/1.1\r\nX-A: one\r\n two\r\nHost: h\r\n\r\n", 400},
+        ErrorCase{"obs_fold_after_empty_value", "GET / HTTP/1.1\r\nX-A:\r\n two\r\nHost: h\r\n\r\n", 400},
+        ErrorCase{"whitespace_before_first_header", "GET / HTTP/1.1\r\n Host: h\r\n\r\n", 400},
         ErrorCase{"nul_in_value", std::string("GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 25), 400},
         ErrorCase{"http_2", "GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505},
         ErrorCase{"http_1_2", "GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505},
