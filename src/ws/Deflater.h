@@ -25,6 +25,14 @@ class Deflater {
   // (out of memory): the caller then sends the message uncompressed.
   bool deflate(std::span<const std::byte> in, std::string& out);
 
+  // Fan-out with context takeover: `message` reached the peer in a frame compressed by
+  // another (no_context_takeover) Deflater, and the peer's inflater appended it to its
+  // window. Appends it to our history too, so our later back-references still point at
+  // the same bytes on both ends. Without this call, the next deflate() after a shared
+  // frame would be garbage to the peer. No-op with no_context_takeover; on a zlib failure
+  // the history is reset instead, which is equally safe.
+  void append_history(std::span<const std::byte> message);
+
  private:
   struct State;
   std::unique_ptr<State> state_;

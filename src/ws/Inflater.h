@@ -23,6 +23,9 @@ class Inflater {
   Inflater(const Inflater&) = delete;
   Inflater& operator=(const Inflater&) = delete;
 
+  // On too_big or corrupt, `out` holds a partial message (still within `limit`) and the
+  // stream is reset; with context takeover the peer's later messages may refer to history
+  // we no longer have, so the caller closes the connection (1009 / 1007).
   InflateResult inflate(std::span<const std::byte> in, bool message_end, std::string& out, size_t limit);
 
  private:
