@@ -248,7 +248,7 @@ bool Connection::handle_http_request() {
 void Connection::upgrade(std::string_view leftover) {
   const auto& cfg = worker_.config().websocket;
   reader_ = std::make_unique<ws::MessageReader>(
-      *this, ws::Role::server, ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size});
+      static_cast<ws::MessageHandler&>(*this), ws::Role::server, ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size});
   if (inflater_) reader_->set_inflater(inflater_.get());
   http_.reset();
   state_ = State::open;
@@ -320,19 +320,19 @@ SendResult Connection::send(ws::Opcode opcode, std::span<const std::byte> payloa
     compressed.clear();
     // The worker's compressor has no context takeover: see Worker::deflater().
     if (worker_.deflater(server_window_bits_).deflate(payload, compressed) && compressed.size() < payload.size()) {
-      std::byte* out = output_.append_uninitialized(ws::max_frame_header_size + compressed.size());
+      std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + compressed.size());
       size_t header = ws::write_frame_header(out, opcode, compressed.size(), true, true);
       std::memcpy(out + header, compressed.data(), compressed.size());
       // Return the unused header slack (the header is usually 2-4 bytes, not 14).
-      output_.trim_tail(ws::max_frame_header_size - header);
+      output_.trim_tail(ws::kMaxFrameHeaderSize - header);
       schedule_flush();
       return {SendStatus::queued, output_.size()};
     }
   }
-  std::byte* out = output_.append_uninitialized(ws::max_frame_header_size + payload.size());
+  std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + payload.size());
   size_t header = ws::write_frame_header(out, opcode, payload.size());
   if (!payload.empty()) std::memcpy(out + header, payload.data(), payload.size());
-  output_.trim_tail(ws::max_frame_header_size - header);
+  output_.trim_tail(ws::kMaxFrameHeaderSize - header);
   schedule_flush();
   return {SendStatus::queued, output_.size()};
 }
@@ -353,10 +353,10 @@ SendResult Connection::send_shared(ws::FramedMessage& message) {
 }
 
 void Connection::queue_control(ws::Opcode opcode, std::span<const std::byte> payload) {
-  std::byte* out = output_.append_uninitialized(ws::max_frame_header_size + payload.size());
+  std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + payload.size());
   size_t header = ws::write_frame_header(out, opcode, payload.size());
   if (!payload.empty()) std::memcpy(out + header, payload.data(), payload.size());
-  output_.trim_tail(ws::max_frame_header_size - header);
+  output_.trim_tail(ws::kMaxFrameHeaderSize - header);
   schedule_flush();
 }
 

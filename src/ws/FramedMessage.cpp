@@ -13,7 +13,7 @@ constexpr size_t kMinCompressSize = 128;
 
 net::SharedBufferRef build_frame(Opcode opcode, std::span<const std::byte> payload, bool rsv1,
                                  uint8_t* header_size) {
-  std::byte header[max_frame_header_size];
+  std::byte header[kMaxFrameHeaderSize];
   size_t n = write_frame_header(header, opcode, payload.size(), true, rsv1);
   net::SharedBufferRef frame = net::SharedBufferRef::adopt(net::SharedBuffer::create(n + payload.size()));
   std::memcpy(frame->data(), header, n);

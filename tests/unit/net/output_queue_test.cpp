@@ -167,8 +167,10 @@ TEST(OutputQueue, SteadySlowReaderDoesNotGrowTheBuffer) {
   std::string msg(100, 'm');
   q.append(bytes(msg));
   q.append(bytes(msg));
+  t.block_after_calls = 1;
   for (int i = 0; i < 10000; ++i) {
-    q.flush(t);  // writes 100, leaves 100
+    t.calls = 0;
+    q.flush(t);  // one write of 100 bytes, then the peer stops reading
     q.append(bytes(msg));
   }
   EXPECT_EQ(q.size(), 200u);
