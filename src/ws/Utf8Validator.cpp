@@ -36,6 +36,25 @@ const unsigned char* skip_ascii(const unsigned char* p, const unsigned char* end
   return p;
 }
 
+// The length of the valid multi-byte sequence at `p` (4 bytes readable), or 0 if invalid.
+// The same ranges as the state machine in feed(), unrolled: non-ASCII text (Cyrillic,
+// CJK, emoji) would otherwise pay a state update per byte.
+size_t sequence_length(const unsigned char* p) {
+  const unsigned char c = p[0];
+  auto cont = [](unsigned char b) { return (b & 0xC0) == 0x80; };
+  if (c < 0xC2) return 0;
+  if (c < 0xE0) return cont(p[1]) ? 2 : 0;
+  if (c < 0xF0) {
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return p[1] >= lo && p[1] <= hi && cont(p[2]) ? 3 : 0;
+  }
+  if (c < 0xF5) {
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return p[1] >= lo && p[1] <= hi && cont(p[2]) && cont(p[3]) ? 4 : 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 bool Utf8Validator::feed(std::span<const std::byte> in) {
@@ -46,8 +65,14 @@ bool Utf8Validator::feed(std::span<const std::byte> in) {
     if (need_ == 0) {
       p = skip_ascii(p, end);
       if (p == end) break;
+      if (end - p >= 4) {
+        // A whole sequence is present: check it in one go, no state kept.
+        const size_t n = sequence_length(p);
+        if (n == 0) return failed_ = true, false;
+        p += n;
+        continue;
+      }
       const unsigned char c = *p++;
-      if (c < 0x80) continue;
       lo_ = 0x80;
       hi_ = 0xBF;
       if (c < 0xC2) {  // a continuation byte, or C0/C1 (always overlong)

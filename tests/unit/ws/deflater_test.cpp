@@ -43,6 +43,13 @@ TEST(Deflater, StripsTheSyncFlushTail) {
   }
 }
 
+TEST(Deflater, Rfc7692Examples) {
+  // RFC 7692 §7.2.3: "Hello", then "Hello" again with context takeover.
+  Deflater d(15, false);
+  EXPECT_EQ(compress(d, "Hello"), std::string_view("\xf2\x48\xcd\xc9\xc9\x07\x00", 7));
+  EXPECT_EQ(compress(d, "Hello"), std::string_view("\xf2\x00\x11\x00\x00", 5));
+}
+
 TEST(Deflater, EmptyMessageIsOneZeroOctet) {
   // RFC 7692 §7.2.3.6, also for repeated empty messages, where zlib itself emits nothing.
   Deflater d(15, false);

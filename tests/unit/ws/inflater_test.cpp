@@ -61,6 +61,33 @@ TEST(Inflater, RoundTripsSmallAndLargeMessages) {
   }
 }
 
+// The examples of RFC 7692 §7.2.3, each a payload that must decode to "Hello".
+TEST(Inflater, Rfc7692Examples) {
+  const std::string_view hello_fixed("\xf2\x48\xcd\xc9\xc9\x07\x00", 7);
+  const std::string_view hello_again("\xf2\x00\x11\x00\x00", 5);  // refers to the previous one
+  const std::string_view hello_stored("\x00\x05\x00\xfa\xff\x48\x65\x6c\x6c\x6f\x00", 11);
+  const std::string_view hello_final("\xf3\x48\xcd\xc9\xc9\x07\x00\x00", 8);  // BFINAL, then 0x00
+  const std::string_view hello_two_blocks("\xf2\x48\x05\x00\x00\x00\xff\xff\xca\xc9\xc9\x07\x00", 13);
+  for (auto payload : {hello_fixed, hello_stored, hello_final, hello_two_blocks}) {
+    Inflater i(15, false);
+    std::string out;
+    EXPECT_EQ(inflate_whole(i, payload, out), InflateResult::ok)
+        << testing::PrintToString(std::string(payload));
+    EXPECT_EQ(out, "Hello");
+  }
+  Inflater i(15, false);
+  std::string out;
+  ASSERT_EQ(inflate_whole(i, hello_fixed, out), InflateResult::ok);
+  ASSERT_EQ(inflate_whole(i, hello_again, out), InflateResult::ok);
+  EXPECT_EQ(out, "HelloHello");
+  // and after a BFINAL message the history is still there for the next one
+  Inflater j(15, false);
+  out.clear();
+  ASSERT_EQ(inflate_whole(j, hello_final, out), InflateResult::ok);
+  ASSERT_EQ(inflate_whole(j, hello_again, out), InflateResult::ok);
+  EXPECT_EQ(out, "HelloHello");
+}
+
 TEST(Inflater, EmptyPayloadIsAnEmptyMessage) {
   Inflater i(15, false);
   std::string out = "keep";

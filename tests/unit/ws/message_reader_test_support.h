@@ -147,7 +147,9 @@ inline FeedResult feed_in_pieces(std::string_view wire, std::span<const size_t> 
     const size_t consumed = reader.feed({reinterpret_cast<std::byte*>(buffer.data()), buffer.size()});
     EXPECT_LE(consumed, buffer.size());
     buffer.erase(0, consumed);
-    if (!reader.stopped()) EXPECT_LT(buffer.size(), kMaxFrameHeaderSize);
+    if (!reader.stopped()) {
+      EXPECT_LT(buffer.size(), kMaxFrameHeaderSize);
+    }
   }
   return {std::move(rec.events), buffer.size() + (wire.size() - pos)};
 }

@@ -1,0 +1,67 @@
+// wshub: the standalone server. Parses configuration, starts the workers, and turns
+// SIGTERM/SIGINT into a graceful shutdown. Signals are blocked in every thread and
+// taken synchronously here with sigwait, so no handler runs inside a worker.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "server/CommandLine.h"
+#include "server/Endpoints.h"
+#include "server/Logging.h"
+#include "server/Server.h"
+
+int main(int argc, char** argv, char** envp) {
+  using namespace wshub::server;
+  int exit_code = 0;
+  std::optional<Config> config = parse_command_line(argc, argv, envp, exit_code);
+  if (!config) return exit_code;
+  setup_logging(config->log);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every worker thread
+  signal(SIGPIPE, SIG_IGN);
+
+  EchoEndpoint echo;
+  MainEndpoint main_endpoint;
+  std::unique_ptr<Server> server;
+  try {
+    server = std::make_unique<Server>(*config);
+  } catch (const StartupError& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+  server->add_endpoint("/websocket", &main_endpoint);
+  if (config->echo_endpoint) server->add_endpoint("/echo", &echo);
+  server->start();
+
+  const char* scheme = config->tls.enabled() ? "wss" : "ws";
+  std::string host = config->listen.host;
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string base = fmt::format("{}://{}:{}", scheme, host, server->port());
+  spdlog::info("wshub {} listening on {}/websocket with {} workers{}", WSHUB_VERSION, base, server->worker_count(),
+               config->dev ? " (development mode)" : "");
+  if (config->echo_endpoint) spdlog::info("echo endpoint: {}/echo", base);
+  std::fflush(stdout);
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: configuration reload is not supported yet; ignoring");
+      continue;
+    }
+    spdlog::info("{}: shutting down (deadline {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 config->shutdown_timeout.count());
+    break;
+  }
+  server->shutdown();
+  server->wait();
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,314 @@
+#include "server/ConfigKeys.h"
+
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+
+#include "server/ListenAddress.h"
+
+namespace wshub::server {
+namespace {
+
+// Field accessors are generic lambdas `[](auto& c) -> auto& { return c.field; }` so one
+// accessor serves both store (Config&) and load (const Config&).
+
+template <class Field>
+ConfigKey boolean_key(std::string_view name, std::string_view help, Field field) {
+  return ConfigKey{name,
+                   ValueType::Boolean,
+                   help,
+                   false,
+                   [](const ConfigValue&) { return std::optional<std::string>(); },
+                   [field](Config& c, const ConfigValue& v) { field(c) = std::get<bool>(v); },
+                   [field](const Config& c) { return ConfigValue(field(c)); }};
+}
+
+template <class Field>
+ConfigKey integer_key(std::string_view name, std::string_view help, int64_t min, int64_t max, Field field,
+                      ValueType type = ValueType::Integer) {
+  return ConfigKey{name,
+                   type,
+                   help,
+                   false,
+                   [min, max](const ConfigValue& v) -> std::optional<std::string> {
+                     int64_t n = std::get<int64_t>(v);
+                     if (n >= min && n <= max) return std::nullopt;
+                     if (n < 0 && min >= 0) return "must not be negative, got " + std::to_string(n);
+                     if (max == std::numeric_limits<int64_t>::max()) {
+                       return "must be at least " + std::to_string(min) + ", got " + std::to_string(n);
+                     }
+                     return "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                            ", got " + std::to_string(n);
+                   },
+                   [field](Config& c, const ConfigValue& v) {
+                     using T = std::remove_reference_t<decltype(field(c))>;
+                     field(c) = static_cast<T>(std::get<int64_t>(v));
+                   },
+                   [field](const Config& c) { return ConfigValue(static_cast<int64_t>(field(c))); }};
+}
+
+template <class Field>
+ConfigKey byte_size_key(std::string_view name, std::string_view help, int64_t min, Field field) {
+  return integer_key(name, help, min, std::numeric_limits<int64_t>::max(), field, ValueType::ByteSize);
+}
+
+template <class Field>
+ConfigKey duration_key(std::string_view name, std::string_view help, Duration min, Field field) {
+  return ConfigKey{name,
+                   ValueType::Duration,
+                   help,
+                   false,
+                   [min](const ConfigValue& v) -> std::optional<std::string> {
+                     if (std::get<Duration>(v) >= min) return std::nullopt;
+                     return min.count() == 0 ? "must not be negative" : "must be greater than zero";
+                   },
+                   [field](Config& c, const ConfigValue& v) { field(c) = std::get<Duration>(v); },
+                   [field](const Config& c) { return ConfigValue(field(c)); }};
+}
+
+template <class Field>
+ConfigKey string_key(std::string_view name, std::string_view help, Field field) {
+  return ConfigKey{name,
+                   ValueType::String,
+                   help,
+                   false,
+                   [](const ConfigValue&) { return std::optional<std::string>(); },
+                   [field](Config& c, const ConfigValue& v) { field(c) = std::get<std::string>(v); },
+                   [field](const Config& c) { return ConfigValue(field(c)); }};
+}
+
+// A string restricted to a few words (log level, log format).
+template <class Field>
+ConfigKey choice_key(std::string_view name, std::string_view help, std::span<const std::string_view> words,
+                     Field field) {
+  ConfigKey key = string_key(name, help, field);
+  key.check = [words](const ConfigValue& v) -> std::optional<std::string> {
+    const std::string& word = std::get<std::string>(v);
+    if (std::find(words.begin(), words.end(), word) != words.end()) return std::nullopt;
+    std::string list;
+    for (std::string_view w : words) list += (list.empty() ? "" : ", ") + std::string(w);
+    return "must be one of " + list + "; got \"" + word + "\"";
+  };
+  return key;
+}
+
+template <class Field>
+ConfigKey string_list_key(std::string_view name, std::string_view help, Field field) {
+  return ConfigKey{
+      name,
+      ValueType::StringList,
+      help,
+      false,
+      [](const ConfigValue& v) -> std::optional<std::string> {
+        for (const std::string& item : std::get<std::vector<std::string>>(v)) {
+          if (item.empty()) return "must not contain empty strings";
+        }
+        return std::nullopt;
+      },
+      [field](Config& c, const ConfigValue& v) { field(c) = std::get<std::vector<std::string>>(v); },
+      [field](const Config& c) { return ConfigValue(field(c)); }};
+}
+
+ConfigKey listen_key(std::string_view name, std::string_view help) {
+  return ConfigKey{name,
+                   ValueType::String,
+                   help,
+                   false,
+                   [](const ConfigValue& v) -> std::optional<std::string> {
+                     std::string error;
+                     if (parse_listen_address(std::get<std::string>(v), error)) return std::nullopt;
+                     return error;
+                   },
+                   [](Config& c, const ConfigValue& v) {
+                     std::string error;
+                     c.listen = *parse_listen_address(std::get<std::string>(v), error);
+                   },
+                   [](const Config& c) { return ConfigValue(format_listen_address(c.listen)); }};
+}
+
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+constexpr std::string_view kLogFormats[] = {"text", "json"};
+constexpr int64_t kMaxWorkers = 1024;
+
+std::vector<ConfigKey> make_keys() {
+  constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
+  constexpr Duration kPositive{1};
+  return {
+      listen_key("server.listen", "address to listen on: \"HOST:PORT\", \"[IPV6]:PORT\" or \"NAME:PORT\""),
+      integer_key(
+          "server.workers", "worker threads, each with its own event loop; 0 = one per CPU core", 0,
+          kMaxWorkers, [](auto& c) -> auto& { return c.workers; }),
+      duration_key(
+          "server.shutdown_timeout", "how long SIGTERM waits for connections to close", Duration{0},
+          [](auto& c) -> auto& { return c.shutdown_timeout; }),
+
+      boolean_key(
+          "endpoints.echo", "serve /echo, which sends every message back",
+          [](auto& c) -> auto& { return c.echo_endpoint; }),
+
+      string_key(
+          "tls.cert_file", "PEM certificate chain; TLS is on when cert_file and key_file are set",
+          [](auto& c) -> auto& { return c.tls.cert_file; }),
+      string_key(
+          "tls.key_file", "PEM private key for cert_file", [](auto& c) -> auto& { return c.tls.key_file; }),
+
+      byte_size_key(
+          "websocket.max_message_size", "largest message after decompression; larger closes with 1009", 1,
+          [](auto& c) -> auto& { return c.websocket.max_message_size; }),
+      byte_size_key(
+          "websocket.max_frame_size", "largest frame payload on the wire; larger closes with 1009", 1,
+          [](auto& c) -> auto& { return c.websocket.max_frame_size; }),
+      byte_size_key(
+          "websocket.max_outbound_buffer", "bytes queued for a slow client before it is disconnected", 1,
+          [](auto& c) -> auto& { return c.websocket.max_outbound_buffer; }),
+      duration_key(
+          "websocket.handshake_timeout", "time allowed from TCP accept to a completed upgrade", kPositive,
+          [](auto& c) -> auto& { return c.websocket.handshake_timeout; }),
+      duration_key(
+          "websocket.ping_interval", "send a ping after this much silence from the client", kPositive,
+          [](auto& c) -> auto& { return c.websocket.ping_interval; }),
+      duration_key(
+          "websocket.pong_timeout", "close the connection if the client stays silent this long after a ping",
+          kPositive, [](auto& c) -> auto& { return c.websocket.pong_timeout; }),
+      duration_key(
+          "websocket.close_timeout", "how long to wait for the client's close frame", kPositive,
+          [](auto& c) -> auto& { return c.websocket.close_timeout; }),
+      string_list_key(
+          "websocket.allowed_origins", "Origin patterns accepted at the handshake; empty = any origin",
+          [](auto& c) -> auto& { return c.websocket.allowed_origins; }),
+      string_list_key(
+          "websocket.subprotocols", "supported Sec-WebSocket-Protocol values, preferred first",
+          [](auto& c) -> auto& { return c.websocket.subprotocols; }),
+
+      boolean_key(
+          "websocket.deflate.enabled", "negotiate permessage-deflate (RFC 7692)",
+          [](auto& c) -> auto& { return c.websocket.deflate.enabled; }),
+      integer_key(
+          "websocket.deflate.server_max_window_bits", "largest LZ77 window our compressor uses (9..15)", 9,
+          15, [](auto& c) -> auto& { return c.websocket.deflate.server_max_window_bits; }),
+      integer_key(
+          "websocket.deflate.client_max_window_bits", "largest LZ77 window we ask clients to use (9..15)", 9,
+          15, [](auto& c) -> auto& { return c.websocket.deflate.client_max_window_bits; }),
+      boolean_key(
+          "websocket.deflate.server_no_context_takeover",
+          "compress every outgoing message independently (less memory, worse ratio)",
+          [](auto& c) -> auto& { return c.websocket.deflate.server_no_context_takeover; }),
+      boolean_key(
+          "websocket.deflate.client_no_context_takeover",
+          "ask clients to compress every message independently (less memory per connection)",
+          [](auto& c) -> auto& { return c.websocket.deflate.client_no_context_takeover; }),
+      integer_key(
+          "websocket.deflate.level", "zlib compression level, 1 (fastest) to 9 (smallest)", 1, 9,
+          [](auto& c) -> auto& { return c.websocket.deflate.level; }),
+
+      byte_size_key(
+          "http.max_header_bytes", "largest request head (request line and headers); larger gets 431", 1,
+          [](auto& c) -> auto& { return c.http.max_header_bytes; }),
+      integer_key(
+          "http.max_headers", "most header fields in a request; more gets 431", 1, kUnbounded,
+          [](auto& c) -> auto& { return c.http.max_headers; }),
+      byte_size_key(
+          "http.max_body_bytes", "largest request body; larger gets 413", 0,
+          [](auto& c) -> auto& { return c.http.max_body_bytes; }),
+
+      choice_key(
+          "log.level", "least severe level written: trace, debug, info, warn, error or off", kLogLevels,
+          [](auto& c) -> auto& { return c.log.level; }),
+      choice_key(
+          "log.format", "text (one line for people) or json (one object per line for collectors)",
+          kLogFormats, [](auto& c) -> auto& { return c.log.format; }),
+  };
+}
+
+// Optimal string alignment distance, capped: we only care whether it is <= 2.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// Each key offers the candidate names `names(key)` returns.
+template <class Names>
+std::string closest(std::string_view name, Names names) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const ConfigKey& key : config_keys()) {
+    for (std::string candidate : names(key)) {
+      size_t distance = edit_distance(name, candidate);
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = std::move(candidate);
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string ConfigKey::environment_name() const {
+  std::string env = "WSHUB_";
+  for (char c : name) env += c == '.' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return env;
+}
+
+std::span<const ConfigKey> config_keys() {
+  static const std::vector<ConfigKey> keys = make_keys();
+  return keys;
+}
+
+const ConfigKey* find_config_key(std::string_view name) {
+  for (const ConfigKey& key : config_keys()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+bool is_config_section(std::string_view name) {
+  for (const ConfigKey& key : config_keys()) {
+    std::string_view section = key.section();
+    // "websocket" is a section because "websocket.deflate" is one.
+    if (section == name ||
+        (section.starts_with(name) && section.size() > name.size() && section[name.size()] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::span<const std::string_view> tool_environment_variables() {
+  static constexpr std::string_view kTools[] = {"WSHUB_BIN", "WSHUB_BENCH_BIN"};
+  return kTools;
+}
+
+std::string closest_config_key(std::string_view name) {
+  return closest(name, [](const ConfigKey& key) { return std::vector<std::string>{std::string(key.name)}; });
+}
+
+std::string closest_environment_name(std::string_view name) {
+  return closest(name, [](const ConfigKey& key) { return std::vector<std::string>{key.environment_name()}; });
+}
+
+std::string closest_config_section(std::string_view name) {
+  return closest(name, [](const ConfigKey& key) {
+    // "websocket.deflate" offers itself and "websocket".
+    std::vector<std::string> sections;
+    std::string_view section = key.section();
+    for (size_t dot = section.find('.'); dot != std::string_view::npos; dot = section.find('.', dot + 1)) {
+      sections.emplace_back(section.substr(0, dot));
+    }
+    sections.emplace_back(section);
+    return sections;
+  });
+}
+
+}  // namespace wshub::server

@@ -1,0 +1,51 @@
+#pragma once
+// The process: N workers over one listening address, TLS set-up, graceful shutdown.
+// Construction does all the work that can fail (bind, certificates) and throws
+// StartupError, so a misconfigured server never half-starts.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "server/Config.h"
+#include "server/Stats.h"
+#include "server/Worker.h"
+
+namespace wshub::server {
+
+struct StartupError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  // Before start(): serve `behavior` as a WebSocket endpoint at `path`. The behavior is
+  // shared by all workers and must be safe to call from each of their threads.
+  void add_endpoint(std::string path, WebSocketBehavior* behavior);
+
+  void start();
+  // Any thread, idempotent: stop accepting, close every connection with 1001, let the
+  // workers drain until shutdown_timeout.
+  void shutdown();
+  // Blocks until every worker has stopped.
+  void wait();
+
+  const Config& config() const { return config_; }
+  uint16_t port() const { return port_; }
+  unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
+  const WorkerStats& worker_stats(unsigned i) const { return workers_[i]->stats(); }
+
+ private:
+  Config config_;
+  std::unique_ptr<net::TlsContext> tls_;
+  WorkerContext context_;
+  std::vector<int> listen_fds_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace wshub::server

@@ -1,0 +1,224 @@
+#include "server/Worker.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "http/Response.h"
+#include "net/PlainTransport.h"
+#include "net/Socket.h"
+#include "net/TlsContext.h"
+#include "net/TlsTransport.h"
+#include "server/Connection.h"
+#include "ws/Deflater.h"
+
+namespace wshub::server {
+
+namespace {
+// Accepts per readiness event: enough to drain a storm quickly, bounded so a storm
+// cannot starve the connections already served.
+constexpr int kAcceptBudget = 64;
+}  // namespace
+
+class Worker::Listener final : public net::IoHandler {
+ public:
+  explicit Listener(Worker& worker) : worker_(worker) {}
+  void on_io(uint32_t) override { worker_.accept_ready(); }
+
+ private:
+  Worker& worker_;
+};
+
+Worker::Worker(unsigned index, const WorkerContext& context)
+    : index_(index),
+      context_(context),
+      read_buffer_(std::make_unique<std::byte[]>(kReadBufferSize)),
+      origins_(context.config->websocket.allowed_origins) {
+  handshake_options_.subprotocols = &context.config->websocket.subprotocols;
+  handshake_options_.origins = context.config->websocket.allowed_origins.empty() ? nullptr : &origins_;
+  handshake_options_.deflate = context.config->websocket.deflate;
+  shutdown_timer_.callback = &Worker::on_shutdown_deadline;
+  shutdown_timer_.owner = this;
+  loop_.set_iteration_hook([this] { end_of_iteration(); });
+}
+
+Worker::~Worker() {
+  join();
+  while (connections_ != nullptr) {
+    Connection* c = connections_;
+    unlink(c);
+    delete c;
+  }
+  for (Connection* c : closed_list_) delete c;
+  if (listen_fd_ >= 0) close(listen_fd_);
+  if (reserve_fd_ >= 0) close(reserve_fd_);
+}
+
+void Worker::start(int listen_fd) {
+  listen_fd_ = listen_fd;
+  reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  listener_ = std::make_unique<Listener>(*this);
+  loop_.add(listen_fd_, EPOLLIN, listener_.get());
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::run() {
+  pthread_setname_np(pthread_self(), ("wshub-w" + std::to_string(index_)).c_str());
+  try {
+    loop_.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("worker {}: {}", index_, e.what());
+    std::abort();
+  }
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::request_shutdown() {
+  // If the queue is full the loop is busy but alive: retry until the task is in.
+  while (!loop_.post([this] { begin_shutdown(); })) std::this_thread::yield();
+}
+
+void Worker::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  if (listen_fd_ >= 0) {
+    loop_.remove(listen_fd_);
+    close(listen_fd_);
+    listen_fd_ = -1;
+  }
+  // begin_shutdown() may release (unlink) the connection: take the next one first.
+  for (Connection *c = connections_, *next; c != nullptr; c = next) {
+    next = c->list_next;
+    c->begin_shutdown();
+  }
+  loop_.timers().schedule(shutdown_timer_, config().shutdown_timeout);
+}
+
+void Worker::on_shutdown_deadline(net::TimerNode* node) {
+  auto* self = static_cast<Worker*>(node->owner);
+  spdlog::warn("worker {}: shutdown deadline reached, dropping {} connections", self->index_,
+               self->connection_count_);
+  for (Connection *c = self->connections_, *next; c != nullptr; c = next) {
+    next = c->list_next;
+    c->abort("shutdown deadline");
+  }
+}
+
+void Worker::accept_ready() {
+  for (int i = 0; i < kAcceptBudget && listen_fd_ >= 0; ++i) {
+    sockaddr_storage peer{};
+    int fd = net::accept_connection(listen_fd_, peer);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      stats_.accept_errors.bump();
+      if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
+        // Out of descriptors: the pending connection would keep the listener readable
+        // forever. Use the spare fd to accept it and close it at once, so clients get a
+        // prompt refusal instead of a hang, then take the spare back.
+        close(reserve_fd_);
+        int shed = accept(listen_fd_, nullptr, nullptr);
+        if (shed >= 0) close(shed);
+        reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        spdlog::warn("worker {}: out of file descriptors, refused a connection", index_);
+        continue;
+      }
+      spdlog::warn("worker {}: accept failed: {}", index_, strerror(errno));
+      return;
+    }
+    std::unique_ptr<net::Transport> transport;
+    if (context_.tls) {
+      transport = std::make_unique<net::TlsTransport>(fd, context_.tls->native());
+    } else {
+      transport = std::make_unique<net::PlainTransport>(fd);
+    }
+    uint64_t id = (uint64_t(index_) << 48) | next_id_++;
+    auto* connection = new Connection(*this, std::move(transport), peer, id);
+    link(connection);
+    stats_.connections_accepted.bump();
+    if (!connection->start(context_.tls != nullptr)) connection->abort("epoll registration failed");
+  }
+}
+
+void Worker::link(Connection* c) {
+  c->list_prev = nullptr;
+  c->list_next = connections_;
+  if (connections_) connections_->list_prev = c;
+  connections_ = c;
+  ++connection_count_;
+  stats_.connections_current.store(static_cast<int64_t>(connection_count_), std::memory_order_relaxed);
+}
+
+void Worker::unlink(Connection* c) {
+  if (c->list_prev) c->list_prev->list_next = c->list_next;
+  if (c->list_next) c->list_next->list_prev = c->list_prev;
+  if (connections_ == c) connections_ = c->list_next;
+  c->list_prev = c->list_next = nullptr;
+  --connection_count_;
+  stats_.connections_current.store(static_cast<int64_t>(connection_count_), std::memory_order_relaxed);
+}
+
+void Worker::release(Connection* c) {
+  unlink(c);
+  stats_.connections_closed.bump();
+  closed_list_.push_back(c);
+}
+
+void Worker::schedule_read(Connection* c) {
+  read_list_.push_back(c);
+  loop_.request_immediate_iteration();
+}
+
+void Worker::end_of_iteration() {
+  // Reads carried over (TLS-buffered input) may queue output: run them before flushing.
+  if (!read_list_.empty()) {
+    std::vector<Connection*> pending;
+    pending.swap(read_list_);
+    for (Connection* c : pending) c->continue_reading();
+  }
+  // flush() may queue nothing new for other connections, but a close may release one:
+  // index-based so appends during the loop are also handled.
+  for (size_t i = 0; i < flush_list_.size(); ++i) flush_list_[i]->flush();
+  flush_list_.clear();
+  for (Connection* c : closed_list_) delete c;
+  closed_list_.clear();
+  if (shutting_down_ && connection_count_ == 0) {
+    loop_.timers().cancel(shutdown_timer_);
+    loop_.stop();
+  }
+}
+
+WebSocketBehavior* Worker::behavior_for(std::string_view path) const {
+  for (const auto& [p, behavior] : context_.endpoints) {
+    if (p == path) return behavior;
+  }
+  return nullptr;
+}
+
+http::ParserLimits Worker::parser_limits() const {
+  const auto& h = config().http;
+  return {h.max_header_bytes, h.max_headers, h.max_body_bytes};
+}
+
+std::string Worker::respond_http(const http::Request& request) {
+  stats_.http_requests.bump();
+  if (request.path == "/healthz") {
+    return http::make_response(200, "text/plain", "ok\n", request.keep_alive);
+  }
+  return http::make_response(404, "application/json",
+                             R"({"error":{"code":404,"message":"not found"}})"
+                             "\n",
+                             request.keep_alive);
+}
+
+ws::Deflater& Worker::deflater(int window_bits) {
+  auto& d = deflaters_[window_bits & 15];
+  if (!d) d = std::make_unique<ws::Deflater>(window_bits, true, config().websocket.deflate.level);
+  return *d;
+}
+
+}  // namespace wshub::server
