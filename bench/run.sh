@@ -147,12 +147,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+UNSET_OURS=()
+while IFS='=' read -r var _; do
+  [[ $var == WSHUB_BIN || $var == WSHUB_BENCH_* ]] && UNSET_OURS+=(-u "$var")
+done < <(env)
+
 STARTED=()
 for label in "${LABELS[@]}"; do
   port=$(free_port)
   cmd="${COMMAND[$label]//\{port\}/$port}"
+  # Our own WSHUB_BIN and WSHUB_BENCH_* settings are not the server's: wshub refuses any
+  # WSHUB_* variable that is not one of its configuration keys.
   # shellcheck disable=SC2086  # the command is a template of words
-  taskset -c $SERVER_CPU $cmd >"$LOGDIR/$label.log" 2>&1 &
+  env "${UNSET_OURS[@]}" taskset -c $SERVER_CPU $cmd >"$LOGDIR/$label.log" 2>&1 &
   pid=$!
   if wait_listening "$port" "$pid"; then
     PORT[$label]=$port
