@@ -214,6 +214,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
       echo "$status"
       if [[ -n "$line" ]]; then
         shown="wshub-bench ${args[*]}"
+        shown="${shown//--server-pid ${PID[$label]}/--server-pid \{pid\}}"
         printf '{"round":%d,"name":"%s","command":"taskset -c %d %s",%s\n' "$round" "$scenario" "$BENCH_CPU" \
           "$(json_escape "${shown//${PORT[$label]}/\{port\}}")" "${line#\{}" >>"$OUT"
       fi
