@@ -89,3 +89,48 @@ TEST(EventLoop, IterationHookRunsAfterEachPass) {
 
 }  // namespace
 }  // namespace wshub::net
+
+namespace wshub::net {
+namespace {
+
+// Regression: a timer scheduled from an I/O callback after a long idle wait must be
+// measured from now, not from the last time the wheel advanced.
+TEST(EventLoop, TimerScheduledAfterIdleWaitIsMeasuredFromNow) {
+  EventLoop loop;
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  struct Handler : IoHandler {
+    EventLoop* loop;
+    int fd;
+    TimerNode timer;
+    std::chrono::steady_clock::time_point scheduled_at, fired_at;
+    void on_io(uint32_t) override {
+      char c;
+      (void)!::read(fd, &c, 1);
+      scheduled_at = std::chrono::steady_clock::now();
+      loop->timers().schedule(timer, std::chrono::milliseconds(200));
+    }
+  } h;
+  h.loop = &loop;
+  h.fd = fds[0];
+  h.timer.owner = &h;
+  h.timer.callback = [](TimerNode* n) {
+    auto* self = static_cast<Handler*>(n->owner);
+    self->fired_at = std::chrono::steady_clock::now();
+    self->loop->stop();
+  };
+  ASSERT_TRUE(loop.add(fds[0], EPOLLIN, &h));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the loop idles meanwhile
+    (void)!::write(fds[1], "x", 1);
+  });
+  loop.run();
+  writer.join();
+  EXPECT_GE(h.fired_at - h.scheduled_at, std::chrono::milliseconds(190));
+  loop.remove(fds[0]);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+}  // namespace
+}  // namespace wshub::net
