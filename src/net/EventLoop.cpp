@@ -87,6 +87,10 @@ void EventLoop::run() {
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     if (n < 0 && errno != EINTR) throw std::runtime_error("event loop: epoll_wait failed");
     now_ = TimingWheel::Clock::now();
+    // Advance before dispatching: the wheel measures new delays from its last advance,
+    // so a connection accepted after a long idle wait must not be timed from a stale tick
+    // (its handshake deadline would fire at once).
+    timers_.advance(now_);
     for (int i = 0; i < n; ++i) {
       auto* handler = static_cast<IoHandler*>(events[i].data.ptr);
       if (handler == kWakeTag) {
@@ -95,7 +99,6 @@ void EventLoop::run() {
         handler->on_io(events[i].events);
       }
     }
-    timers_.advance(now_);
     if (hook_) hook_();
   }
   // Tasks still queued at stop are dropped with the loop; posting threads were told the

@@ -26,6 +26,14 @@ Server::Server(Config config) : config_(std::move(config)) {
   // Every worker binds its own SO_REUSEPORT listener; binding them all here, before any
   // thread starts, turns "address in use" into a clean start-up error.
   uint16_t port = config_.listen.port;
+  if (port != 0) {
+    // SO_REUSEPORT would let a second wshub of the same user bind this port too and
+    // silently split the traffic. A plain bind first turns that into "address in use".
+    std::string error;
+    int probe = net::listen_tcp(config_.listen.host, port, false, 1, error);
+    if (probe < 0) throw StartupError(error);
+    close(probe);
+  }
   for (unsigned i = 0; i < n; ++i) {
     std::string error;
     int fd = net::listen_tcp(config_.listen.host, port, true, kListenBacklog, error);

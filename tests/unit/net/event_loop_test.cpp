@@ -45,6 +45,9 @@ TEST(EventLoop, PostFailsWhenTheQueueIsFull) {
 }
 
 TEST(EventLoop, FiresTimersAndDispatchesIo) {
+  // The wheel measures delays from its last advance (here: construction), so the clock
+  // starts before the loop exists.
+  auto start = std::chrono::steady_clock::now();
   EventLoop loop;
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
@@ -66,7 +69,6 @@ TEST(EventLoop, FiresTimersAndDispatchesIo) {
   timer.owner = &fds[1];
   timer.callback = [](TimerNode* node) { (void)!::write(*static_cast<int*>(node->owner), "ping", 4); };
   loop.timers().schedule(timer, std::chrono::milliseconds(20));
-  auto start = std::chrono::steady_clock::now();
   loop.run();
   EXPECT_EQ(reader.got, "ping");
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
@@ -85,6 +87,51 @@ TEST(EventLoop, IterationHookRunsAfterEachPass) {
   loop.request_immediate_iteration();
   loop.run();
   EXPECT_EQ(passes, 3);
+}
+
+}  // namespace
+}  // namespace wshub::net
+
+namespace wshub::net {
+namespace {
+
+// Regression: a timer scheduled from an I/O callback after a long idle wait must be
+// measured from now, not from the last time the wheel advanced.
+TEST(EventLoop, TimerScheduledAfterIdleWaitIsMeasuredFromNow) {
+  EventLoop loop;
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  struct Handler : IoHandler {
+    EventLoop* loop;
+    int fd;
+    TimerNode timer;
+    std::chrono::steady_clock::time_point scheduled_at, fired_at;
+    void on_io(uint32_t) override {
+      char c;
+      (void)!::read(fd, &c, 1);
+      scheduled_at = std::chrono::steady_clock::now();
+      loop->timers().schedule(timer, std::chrono::milliseconds(200));
+    }
+  } h;
+  h.loop = &loop;
+  h.fd = fds[0];
+  h.timer.owner = &h;
+  h.timer.callback = [](TimerNode* n) {
+    auto* self = static_cast<Handler*>(n->owner);
+    self->fired_at = std::chrono::steady_clock::now();
+    self->loop->stop();
+  };
+  ASSERT_TRUE(loop.add(fds[0], EPOLLIN, &h));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the loop idles meanwhile
+    (void)!::write(fds[1], "x", 1);
+  });
+  loop.run();
+  writer.join();
+  EXPECT_GE(h.fired_at - h.scheduled_at, std::chrono::milliseconds(190));
+  loop.remove(fds[0]);
+  close(fds[0]);
+  close(fds[1]);
 }
 
 }  // namespace
