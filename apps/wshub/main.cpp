@@ -44,8 +44,8 @@ int main(int argc, char** argv, char** envp) {
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string base = fmt::format("{}://{}:{}", scheme, host, server->port());
-  spdlog::info("wshub {} listening on {}/websocket with {} workers{}", WSHUB_VERSION, base, server->worker_count(),
-               config->dev ? " (development mode)" : "");
+  spdlog::info("wshub {} listening on {}/websocket with {} workers{}", WSHUB_VERSION, base,
+               server->worker_count(), config->dev ? " (development mode)" : "");
   if (config->echo_endpoint) spdlog::info("echo endpoint: {}/echo", base);
   std::fflush(stdout);
 

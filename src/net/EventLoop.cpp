@@ -21,7 +21,8 @@ EventLoop::EventLoop(size_t task_capacity) : tasks_(task_capacity), now_(TimingW
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = kWakeTag;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) throw std::runtime_error("event loop: epoll_ctl");
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0)
+    throw std::runtime_error("event loop: epoll_ctl");
 }
 
 EventLoop::~EventLoop() {
@@ -43,7 +44,9 @@ bool EventLoop::modify(int fd, uint32_t events, IoHandler* handler) {
   return epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0;
 }
 
-void EventLoop::remove(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+void EventLoop::remove(int fd) {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
 
 bool EventLoop::post(Task task) {
   if (!tasks_.try_push(std::move(task))) return false;

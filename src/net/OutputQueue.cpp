@@ -57,7 +57,9 @@ std::byte* OutputQueue::owned_tail(size_t n) {
   return tail;
 }
 
-std::byte* OutputQueue::append_uninitialized(size_t n) { return owned_tail(n); }
+std::byte* OutputQueue::append_uninitialized(size_t n) {
+  return owned_tail(n);
+}
 
 void OutputQueue::append(std::span<const std::byte> bytes) {
   if (bytes.empty()) return;

@@ -68,7 +68,7 @@ class OutputQueue {
   std::byte* owned_tail(size_t n);
 
   std::vector<Segment> segments_;
-  size_t head_ = 0;                  // first unsent segment
+  size_t head_ = 0;  // first unsent segment
   std::unique_ptr<std::byte[]> owned_;
   uint32_t owned_size_ = 0;
   uint32_t owned_capacity_ = 0;

@@ -26,36 +26,36 @@ struct TlsConfig {
 };
 
 struct WebSocketConfig {
-  size_t max_message_size = 16 * 1024 * 1024;   // [websocket] max_message_size (bytes, after inflate) -> 1009
-  size_t max_frame_size = 16 * 1024 * 1024;     // [websocket] max_frame_size (bytes on the wire) -> 1009
-  size_t max_outbound_buffer = 1024 * 1024;     // [websocket] max_outbound_buffer: slow-consumer bound
-  Duration handshake_timeout{10'000};           // [websocket] handshake_timeout = "10s"
-  Duration ping_interval{25'000};               // [websocket] ping_interval: ping after this much silence
-  Duration pong_timeout{10'000};                // [websocket] pong_timeout: close if still silent after this
-  Duration close_timeout{5'000};                // [websocket] close_timeout: wait for the peer's close frame
-  std::vector<std::string> allowed_origins;     // [websocket] allowed_origins: patterns; empty = any origin
-  std::vector<std::string> subprotocols;        // [websocket] subprotocols: supported, in preference order
-  ws::DeflateOptions deflate;                   // [websocket.deflate] enabled, server_max_window_bits, ...
+  size_t max_message_size = 16 * 1024 * 1024;  // [websocket] max_message_size (bytes, after inflate) -> 1009
+  size_t max_frame_size = 16 * 1024 * 1024;    // [websocket] max_frame_size (bytes on the wire) -> 1009
+  size_t max_outbound_buffer = 1024 * 1024;    // [websocket] max_outbound_buffer: slow-consumer bound
+  Duration handshake_timeout{10'000};          // [websocket] handshake_timeout = "10s"
+  Duration ping_interval{25'000};              // [websocket] ping_interval: ping after this much silence
+  Duration pong_timeout{10'000};               // [websocket] pong_timeout: close if still silent after this
+  Duration close_timeout{5'000};               // [websocket] close_timeout: wait for the peer's close frame
+  std::vector<std::string> allowed_origins;    // [websocket] allowed_origins: patterns; empty = any origin
+  std::vector<std::string> subprotocols;       // [websocket] subprotocols: supported, in preference order
+  ws::DeflateOptions deflate;                  // [websocket.deflate] enabled, server_max_window_bits, ...
 };
 
 struct HttpConfig {
-  size_t max_header_bytes = 8 * 1024;  // [http] max_header_bytes -> 431
-  size_t max_headers = 64;             // [http] max_headers -> 431
-  size_t max_body_bytes = 1024 * 1024; // [http] max_body_bytes -> 413
+  size_t max_header_bytes = 8 * 1024;   // [http] max_header_bytes -> 431
+  size_t max_headers = 64;              // [http] max_headers -> 431
+  size_t max_body_bytes = 1024 * 1024;  // [http] max_body_bytes -> 413
 };
 
 struct LogConfig {
-  std::string level = "info";    // [log] level: trace, debug, info, warn, error, off
-  std::string format = "text";   // [log] format: text or json
+  std::string level = "info";   // [log] level: trace, debug, info, warn, error, off
+  std::string format = "text";  // [log] format: text or json
 };
 
 struct Config {
   ListenConfig listen;
-  unsigned workers = 0;            // [server] workers: 0 = one per core
+  unsigned workers = 0;               // [server] workers: 0 = one per core
   Duration shutdown_timeout{10'000};  // [server] shutdown_timeout: drain deadline on SIGTERM
-  bool dev = false;                // --dev: development mode (see apply_dev_mode)
-  bool echo_endpoint = false;      // [endpoints] echo: serve /echo
-  std::string config_file;         // where the file settings came from, if any
+  bool dev = false;                   // --dev: development mode (see apply_dev_mode)
+  bool echo_endpoint = false;         // [endpoints] echo: serve /echo
+  std::string config_file;            // where the file settings came from, if any
   TlsConfig tls;
   WebSocketConfig websocket;
   HttpConfig http;

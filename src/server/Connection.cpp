@@ -31,7 +31,9 @@ constexpr int kMaxReadsPerEvent = 8;
 constexpr uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP;
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
 
-std::span<const std::byte> as_bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+std::span<const std::byte> as_bytes(std::string_view s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
 }  // namespace
 
 struct Connection::HttpState {
@@ -40,16 +42,20 @@ struct Connection::HttpState {
   std::string buffer;  // bytes of the request(s) in progress
 };
 
-Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport, const sockaddr_storage& peer,
-                       uint64_t id)
+Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport,
+                       const sockaddr_storage& peer, uint64_t id)
     : worker_(worker), transport_(std::move(transport)), id_(id), peer_(peer) {
   timer_.callback = &Connection::on_timer;
   timer_.owner = this;
 }
 
-Connection::~Connection() { worker_.loop().timers().cancel(timer_); }
+Connection::~Connection() {
+  worker_.loop().timers().cancel(timer_);
+}
 
-std::string Connection::remote_address() const { return net::format_address(peer_); }
+std::string Connection::remote_address() const {
+  return net::format_address(peer_);
+}
 
 bool Connection::start(bool tls) {
   state_ = tls ? State::tls_handshake : State::http;
@@ -200,8 +206,8 @@ bool Connection::handle_http_request() {
   if (result.status == http::ParseStatus::need_more) return false;
   if (result.status == http::ParseStatus::error) {
     worker_.stats().http_errors.bump();
-    std::string response = http::make_response(result.http_status, "text/plain",
-                                                std::string(result.reason) + "\n", false);
+    std::string response =
+        http::make_response(result.http_status, "text/plain", std::string(result.reason) + "\n", false);
     output_.append(as_bytes(response));
     schedule_flush();
     enter_draining();
@@ -247,8 +253,8 @@ bool Connection::handle_http_request() {
 
 void Connection::upgrade(std::string_view leftover) {
   const auto& cfg = worker_.config().websocket;
-  reader_ = std::make_unique<ws::MessageReader>(
-      static_cast<ws::MessageHandler&>(*this), ws::Role::server, ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size});
+  reader_ = std::make_unique<ws::MessageReader>(static_cast<ws::MessageHandler&>(*this), ws::Role::server,
+                                                ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size});
   if (inflater_) reader_->set_inflater(inflater_.get());
   http_.reset();
   state_ = State::open;
@@ -279,7 +285,9 @@ void Connection::on_ping(std::span<const std::byte> payload) {
   if (state_ == State::open) queue_control(ws::Opcode::pong, payload);
 }
 
-void Connection::on_pong(std::span<const std::byte>) { awaiting_pong_ = false; }
+void Connection::on_pong(std::span<const std::byte>) {
+  awaiting_pong_ = false;
+}
 
 void Connection::on_close(uint16_t code, std::string_view reason) {
   if (state_ == State::open) {
@@ -319,7 +327,8 @@ SendResult Connection::send(ws::Opcode opcode, std::span<const std::byte> payloa
     std::string& compressed = worker_.compression_scratch();
     compressed.clear();
     // The worker's compressor has no context takeover: see Worker::deflater().
-    if (worker_.deflater(server_window_bits_).deflate(payload, compressed) && compressed.size() < payload.size()) {
+    if (worker_.deflater(server_window_bits_).deflate(payload, compressed) &&
+        compressed.size() < payload.size()) {
       std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + compressed.size());
       size_t header = ws::write_frame_header(out, opcode, compressed.size(), true, true);
       std::memcpy(out + header, compressed.data(), compressed.size());
@@ -430,7 +439,8 @@ void Connection::slow_consumer() {
   worker_.stats().slow_consumers.bump();
   size_t dropped = output_.discard_unstarted();
   worker_.stats().bytes_dropped.bump(dropped);
-  spdlog::debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(), dropped);
+  spdlog::debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(),
+                dropped);
   close(ws::close_code::policy_violation, "slow consumer");
 }
 
@@ -476,9 +486,13 @@ void Connection::release(std::string_view why) {
 // ---------------------------------------------------------------------------------------
 // Timers: one per connection; its meaning follows the state.
 
-void Connection::arm_timer(std::chrono::milliseconds delay) { worker_.loop().timers().schedule(timer_, delay); }
+void Connection::arm_timer(std::chrono::milliseconds delay) {
+  worker_.loop().timers().schedule(timer_, delay);
+}
 
-void Connection::on_timer(net::TimerNode* node) { static_cast<Connection*>(node->owner)->handle_timer(); }
+void Connection::on_timer(net::TimerNode* node) {
+  static_cast<Connection*>(node->owner)->handle_timer();
+}
 
 void Connection::handle_timer() {
   using std::chrono::duration_cast;

@@ -59,11 +59,11 @@ class Connection final : public net::IoHandler, private ws::MessageHandler {
  public:
   enum class State : uint8_t {
     tls_handshake,
-    http,       // reading requests (plain routes, or waiting for the upgrade)
-    open,       // WebSocket open
-    closing,    // we sent a close frame and wait for the peer's
-    draining,   // nothing more to say: flush, FIN, discard input until EOF or timeout
-    closed,     // released; freed at the end of the iteration
+    http,      // reading requests (plain routes, or waiting for the upgrade)
+    open,      // WebSocket open
+    closing,   // we sent a close frame and wait for the peer's
+    draining,  // nothing more to say: flush, FIN, discard input until EOF or timeout
+    closed,    // released; freed at the end of the iteration
   };
 
   Connection(Worker& worker, std::unique_ptr<net::Transport> transport, const sockaddr_storage& peer,
@@ -98,12 +98,12 @@ class Connection final : public net::IoHandler, private ws::MessageHandler {
   void* user_data = nullptr;
 
   // --- for the Worker ---
-  void flush();                 // end of iteration: write what was corked
-  void continue_reading();      // input buffered in the transport (TLS) without a readiness event
+  void flush();                     // end of iteration: write what was corked
+  void continue_reading();          // input buffered in the transport (TLS) without a readiness event
   Connection* list_prev = nullptr;  // worker's intrusive list of live connections
   Connection* list_next = nullptr;
   bool flush_scheduled = false;
-  void begin_shutdown();        // server draining: close open WebSockets, drop the rest
+  void begin_shutdown();  // server draining: close open WebSockets, drop the rest
 
  private:
   // net::IoHandler
@@ -158,9 +158,9 @@ class Connection final : public net::IoHandler, private ws::MessageHandler {
   net::TimingWheel::Clock::time_point ping_sent_at_;
 
   struct HttpState;
-  std::unique_ptr<HttpState> http_;           // only until the upgrade
+  std::unique_ptr<HttpState> http_;            // only until the upgrade
   std::unique_ptr<ws::MessageReader> reader_;  // from the upgrade on
-  std::unique_ptr<ws::Inflater> inflater_;    // when permessage-deflate was negotiated
+  std::unique_ptr<ws::Inflater> inflater_;     // when permessage-deflate was negotiated
   WebSocketBehavior* behavior_ = nullptr;
   std::string subprotocol_;
   sockaddr_storage peer_;

@@ -9,7 +9,9 @@ namespace wshub::server {
 
 class Counter {
  public:
-  void bump(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void bump(uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   uint64_t get() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -21,16 +23,16 @@ struct WorkerStats {
   Counter connections_closed;
   Counter accept_errors;
   Counter tls_handshakes;
-  Counter handshake_failures;   // refused upgrades and failed TLS handshakes
+  Counter handshake_failures;  // refused upgrades and failed TLS handshakes
   Counter handshake_timeouts;
-  Counter http_errors;          // malformed HTTP (400, 413, 431, ...)
-  Counter http_requests;        // plain HTTP requests answered
+  Counter http_errors;    // malformed HTTP (400, 413, 431, ...)
+  Counter http_requests;  // plain HTTP requests answered
   Counter websockets_opened;
   Counter messages_in;
   Counter messages_out;
   Counter bytes_in;
   Counter bytes_out;
-  Counter bytes_dropped;        // discarded from slow consumers' queues
+  Counter bytes_dropped;  // discarded from slow consumers' queues
   Counter protocol_errors;
   Counter slow_consumers;
   Counter ping_timeouts;

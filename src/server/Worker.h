@@ -32,7 +32,7 @@ class WebSocketBehavior;
 // What all workers share, read-only after start-up.
 struct WorkerContext {
   const Config* config = nullptr;
-  net::TlsContext* tls = nullptr;  // nullptr: plain TCP
+  net::TlsContext* tls = nullptr;                                     // nullptr: plain TCP
   std::vector<std::pair<std::string, WebSocketBehavior*>> endpoints;  // path -> behavior
 };
 

@@ -1,5 +1,3 @@
-#include "net/EventLoop.h"
-
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,6 +5,8 @@
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include "net/EventLoop.h"
 
 namespace wshub::net {
 namespace {

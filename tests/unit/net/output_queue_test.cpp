@@ -1,10 +1,10 @@
-#include "net/OutputQueue.h"
-
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "net/OutputQueue.h"
 
 namespace wshub::net {
 namespace {
@@ -37,7 +37,9 @@ class ScriptedTransport final : public Transport {
   int fd() const override { return -1; }
 };
 
-std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+std::span<const std::byte> bytes(std::string_view s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
 
 SharedBufferRef shared(std::string_view s) {
   auto b = SharedBufferRef::adopt(SharedBuffer::create(s.size()));

@@ -1,16 +1,17 @@
-#include "ws/FramedMessage.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "ws/Deflater.h"
+#include "ws/FramedMessage.h"
 #include "ws/Inflater.h"
 
 namespace wshub::ws {
 namespace {
 
-std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+std::span<const std::byte> bytes(std::string_view s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
 
 TEST(FramedMessage, FramesOnceWithMinimalHeader) {
   FramedMessage m(Opcode::text, bytes("hello"));
@@ -49,11 +50,13 @@ TEST(FramedMessage, CompressesOncePerWindowAndEveryContextInflatesIt) {
   Deflater other(15, false);
   std::string earlier;
   other.deflate(bytes("an earlier message with some history"), earlier);
-  ASSERT_EQ(with_context.inflate(std::as_bytes(std::span(earlier.data(), earlier.size())), true, out, 1 << 20),
-            InflateResult::ok);
+  ASSERT_EQ(
+      with_context.inflate(std::as_bytes(std::span(earlier.data(), earlier.size())), true, out, 1 << 20),
+      InflateResult::ok);
   out.clear();
   size_t header = (a->size() - 2 < 126) ? 2 : (a->size() - 4 < 65536 ? 4 : 10);
-  ASSERT_EQ(with_context.inflate({a->data() + header, a->size() - header}, true, out, 1 << 20), InflateResult::ok);
+  ASSERT_EQ(with_context.inflate({a->data() + header, a->size() - header}, true, out, 1 << 20),
+            InflateResult::ok);
   EXPECT_EQ(out, payload);
 }
 
