@@ -84,7 +84,14 @@ void Connection::on_io(uint32_t events) {
     flush();
     if (state_ == State::closed) return;
   }
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) read_input();
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+    read_input();
+    // Uncork at the end of the event, as uWebSockets does: what this connection's own
+    // input produced (echoes, replies, pongs) leaves in one write now, while its socket
+    // is hot in cache, instead of after every other ready socket has been read. Output
+    // queued for it by others (fan-out) still waits for the end of the iteration.
+    if (flush_scheduled && state_ != State::closed) flush();
+  }
 }
 
 void Connection::drive_tls_handshake() {

@@ -374,6 +374,14 @@ class Limits(ServerTestCase):
         c.close()
 
 
+def inflated_payload(frame):
+    """(opcode, payload) of a received frame, inflated when RSV1 is set."""
+    fin, rsv, op, payload = frame
+    if rsv & 4:
+        payload = zlib.decompressobj(-15).decompress(payload + b"\0\0\xff\xff")
+    return op, payload
+
+
 def deflate_message(data, z):
     return (z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
@@ -407,10 +415,7 @@ class Compression(ServerTestCase):
         for i in range(50):
             text = ("hello compressed world %d " % i) * 20
             c.send_frame(OP_TEXT, deflate_message(text.encode(), z), rsv=4)
-            fin, rsv, op, payload = c.recv_frame()
-            if rsv & 4:
-                payload = zlib.decompressobj(-15).decompress(payload + b"\0\0\xff\xff")
-            self.assertEqual((op, payload), (OP_TEXT, text.encode()))
+            self.assertEqual(inflated_payload(c.recv_frame()), (OP_TEXT, text.encode()))
         c.close()
 
     def test_compressed_fragmented_with_ping_between(self):
@@ -421,10 +426,7 @@ class Compression(ServerTestCase):
         c.send_frame(OP_PING, "between")
         c.send_frame(OP_CONT, body[7:])
         self.assertEqual(c.recv_frame()[2:], (OP_PONG, b"between"))
-        fin, rsv, op, payload = c.recv_frame()
-        if rsv & 4:
-            payload = zlib.decompressobj(-15).decompress(payload + b"\0\0\xff\xff")
-        self.assertEqual(payload, b"fragmented and compressed " * 10)
+        self.assertEqual(inflated_payload(c.recv_frame()), (OP_TEXT, b"fragmented and compressed " * 10))
         c.close()
 
     def test_corrupt_compressed_data(self):

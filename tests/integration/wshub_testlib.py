@@ -134,14 +134,19 @@ class ServerTestCase(unittest.TestCase):
         return RawClient.connect(self.server.port, path, **kw)
 
 
+def wrap_tls_unverified(sock):
+    """TLS for tests against our self-signed certificates (trust is not what they test)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx.wrap_socket(sock)
+
+
 def http_request(port, method, path, headers=None, body=b"", tls=False, timeout=5):
     """A minimal HTTP/1.1 request; returns (status, headers dict lower-cased, body)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     if tls:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        sock = ctx.wrap_socket(sock)
+        sock = wrap_tls_unverified(sock)
     try:
         lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
         for k, v in (headers or {}).items():
@@ -233,10 +238,7 @@ class RawClient:
     def connect(cls, port, path="/echo", extra_headers=None, tls=False, timeout=5, extensions=None):
         sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         if tls:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            sock = ctx.wrap_socket(sock)
+            sock = wrap_tls_unverified(sock)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
                  f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
