@@ -13,8 +13,16 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
+import sys
 
 WSHUB_BIN = os.environ.get("WSHUB_BIN", os.path.join(os.path.dirname(__file__), "../../build/wshub"))
+
+# WSHUB_TEST_URL=ws://127.0.0.1:9001/echo points the suites at a server someone else started
+# (a reference echo server, to debug the tests themselves). Nothing is started then, and the
+# tests that need their own server or configuration are skipped.
+TEST_URL = os.environ.get("WSHUB_TEST_URL")
+needs_own_server = unittest.skipIf(TEST_URL, "needs its own wshub with its own configuration (WSHUB_TEST_URL set)")
 
 
 def free_port():
@@ -113,24 +121,63 @@ class Server:
         self.stop()
 
 
+class ExternalServer:
+    """A server started by someone else, at WSHUB_TEST_URL (see above)."""
+
+    def __init__(self, url):
+        parsed = urllib.parse.urlsplit(url)
+        self.tls = parsed.scheme == "wss"
+        self.host = parsed.hostname or "127.0.0.1"
+        self.port = parsed.port or (443 if self.tls else 80)
+        self.path = parsed.path or "/echo"
+
+    def url(self, path="/echo"):
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}{self.path if path == '/echo' else path}"
+
+    def output(self):
+        return "(external server: no log)"
+
+    def stop(self):
+        return 0
+
+
 class ServerTestCase(unittest.TestCase):
-    """One server for the whole class. Subclasses set CONFIG / WORKERS."""
+    """One server for the whole class. Subclasses set CONFIG / WORKERS.
+    With WSHUB_TEST_URL set, classes without CONFIG run against that server instead."""
     CONFIG = {}
     WORKERS = 2
     server = None
 
     @classmethod
     def setUpClass(cls):
+        if TEST_URL:
+            if cls.CONFIG:
+                raise unittest.SkipTest("needs a configured wshub (WSHUB_TEST_URL set)")
+            cls.server = ExternalServer(TEST_URL)
+            return
         cls.server = Server(cls.CONFIG, workers=cls.WORKERS).start()
 
     @classmethod
     def tearDownClass(cls):
         code = cls.server.stop()
         if code != 0:
-            print(cls.server.output())
+            print(cls.server.output(), file=sys.stderr)
         assert code == 0, f"wshub exit code {code}"
 
+    def run(self, result=None):
+        # A failing case prints the tail of the server's log right under it.
+        before = len(result.failures) + len(result.errors) if result is not None else 0
+        outcome = super().run(result)
+        if result is not None and self.server is not None and len(result.failures) + len(result.errors) > before:
+            print(f"\n--- wshub log (tail) after {self.id()} ---\n{self.server.output()[-4000:]}", file=sys.stderr)
+        return outcome
+
     def raw(self, path="/echo", **kw):
+        if isinstance(self.server, ExternalServer):
+            kw.setdefault("host", self.server.host)
+            kw.setdefault("tls", self.server.tls)
+            if path == "/echo":
+                path = self.server.path
         return RawClient.connect(self.server.port, path, **kw)
 
 
@@ -232,15 +279,15 @@ class Closed(Exception):
 class RawClient:
     def __init__(self, sock, leftover=b""):
         self.sock = sock
-        self.buf = leftover
+        self.buf = bytearray(leftover)
 
     @classmethod
-    def connect(cls, port, path="/echo", extra_headers=None, tls=False, timeout=5, extensions=None):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def connect(cls, port, path="/echo", extra_headers=None, tls=False, timeout=5, extensions=None, host="127.0.0.1"):
+        sock = socket.create_connection((host, port), timeout=timeout)
         if tls:
             sock = wrap_tls_unverified(sock)
         key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket", "Connection: Upgrade",
                  f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
         if extensions:
             lines.append(f"Sec-WebSocket-Extensions: {extensions}")
@@ -252,7 +299,11 @@ class RawClient:
         while b"\r\n\r\n" not in data:
             if time.monotonic() > deadline:
                 raise TimeoutError("no handshake response")
-            chunk = sock.recv(4096)
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(4096)
+            except socket.timeout:
+                continue
             if not chunk:
                 raise Closed(f"closed during handshake: {data!r}")
             data += chunk
@@ -269,6 +320,23 @@ class RawClient:
 
     def send_frame(self, *a, **kw):
         self.sock.sendall(build_frame(*a, **kw))
+
+    def send_chopped(self, data, chop=1, delay=0.0):
+        """Writes `data` in pieces of `chop` bytes (1: octet-wise), with TCP_NODELAY so the
+        pieces really leave as separate segments."""
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(0, len(data), chop):
+            self.sock.sendall(data[i:i + chop])
+            if delay:
+                time.sleep(delay)
+
+    def send_fragmented(self, opcode, payload, size, **kw):
+        """One message as fragments of `size` payload bytes (at least one frame)."""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        pieces = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+        self.sock.sendall(b"".join(build_frame(opcode if i == 0 else OP_CONT, p, fin=(i == len(pieces) - 1), **kw)
+                                   for i, p in enumerate(pieces)))
 
     def _fill(self, n, deadline):
         while len(self.buf) < n:
@@ -300,8 +368,8 @@ class RawClient:
             self._fill(10, deadline)
             n, off = struct.unpack("!Q", self.buf[2:10])[0], 10
         self._fill(off + n, deadline)
-        payload = self.buf[off:off + n]
-        self.buf = self.buf[off + n:]
+        payload = bytes(self.buf[off:off + n])
+        del self.buf[:off + n]
         return bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0xF, payload
 
     def recv_message(self, timeout=5):
@@ -323,11 +391,22 @@ class RawClient:
     def expect_close(self, timeout=5):
         """Reads until a close frame; returns its code (1005 when empty). Data frames
         before it are ignored. Raises when the TCP connection ends without a close frame."""
+        return self.expect_close_frame(timeout)[0]
+
+    def expect_close_frame(self, timeout=5):
+        """(code, reason bytes) of the next close frame, skipping other frames."""
+        return parse_close(self.frames_until_close(timeout)[-1][3])
+
+    def frames_until_close(self, timeout=5):
+        """Every frame up to and including the server's close frame, for cases that must
+        check what the server did not send before closing (no pong after a protocol error)."""
         deadline = time.monotonic() + timeout
+        frames = []
         while True:
-            fin, rsv, opcode, payload = self.recv_frame(max(0.01, deadline - time.monotonic()))
-            if opcode == OP_CLOSE:
-                return parse_close(payload)[0]
+            frame = self.recv_frame(max(0.01, deadline - time.monotonic()))
+            frames.append(frame)
+            if frame[2] == OP_CLOSE:
+                return frames
 
     def expect_eof(self, timeout=5):
         """True when the server closes the TCP connection within `timeout`."""
@@ -335,7 +414,7 @@ class RawClient:
         try:
             while time.monotonic() < deadline:
                 self._fill(len(self.buf) + 1, deadline)
-                self.buf = b""
+                self.buf.clear()
         except Closed:
             return True
         except TimeoutError:
@@ -363,3 +442,74 @@ def make_cert(directory):
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key
+
+
+# --- running and reporting ----------------------------------------------------------
+
+class CaseResult(unittest.TextTestResult):
+    """Remembers one outcome per case (a failing subtest fails its case) for the report."""
+
+    def startTestRun(self):
+        super().startTestRun()
+        self.outcomes = {}
+
+    def _record(self, test, outcome):
+        if self.outcomes.get(test.id()) not in ("FAILED", "ERROR"):
+            self.outcomes[test.id()] = outcome
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._record(test, "OK")
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._record(test, "FAILED")
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        # setUpClass errors arrive as a _ErrorHolder without a real test id per case.
+        self._record(test, "ERROR")
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._record(test, "SKIPPED")
+
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._record(test, "FAILED")
+
+
+def main(title):
+    """Runs the calling module's tests and prints a report in the manner of Autobahn's:
+    one line per case grouped by section (the test class, titled by its docstring), then
+    a closing 'N passed, N failed, N skipped' line. Exit status 1 when any case failed."""
+    import __main__
+    suite = unittest.defaultTestLoader.loadTestsFromModule(__main__)
+    if len(sys.argv) > 1:  # names of classes or Class.test_method to run
+        suite = unittest.defaultTestLoader.loadTestsFromNames(sys.argv[1:], __main__)
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=CaseResult, stream=sys.stderr)
+    result = runner.run(suite)
+    counts = {"OK": 0, "FAILED": 0, "ERROR": 0, "SKIPPED": 0}
+    section = None
+    print(f"\n{title} report" + (f" (against {TEST_URL})" if TEST_URL else ""))
+    for case_id, outcome in result.outcomes.items():
+        if " (" in case_id:  # a class-level holder: "setUpClass (__main__.Class)"
+            fixture, _, inner = case_id.partition(" (")
+            cls_name, case = inner.rstrip(")").split(".")[-1], fixture
+        else:
+            parts = case_id.split(".")
+            cls_name, case = (parts[-2], parts[-1]) if len(parts) >= 2 else ("", case_id)
+        if cls_name != section:
+            section = cls_name
+            cls = getattr(__main__, cls_name, None)
+            doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()) if cls is not None else ""
+            print(f"\n  {cls_name}" + (f" - {doc}" if doc else ""))
+        counts[outcome] += 1
+        print(f"    {outcome:<8} {case}")
+    failed = counts["FAILED"] + counts["ERROR"]
+    # Errors outside any case (setUpClass, tearDownClass) fail the run as well.
+    stray = sum(1 for t, _ in result.errors if t.id() not in result.outcomes)
+    failed += stray
+    print(f"\n{title}: {counts['OK']} passed, {failed} failed, {counts['SKIPPED']} skipped")
+    sys.exit(0 if result.wasSuccessful() and failed == 0 else 1)
