@@ -5,8 +5,8 @@ import socket
 import time
 import unittest
 
-from wshub_testlib import OP_TEXT, RawClient, ServerTestCase, build_frame, http_request, read_until_close, \
-    parse_http_response
+from wshub_testlib import OP_BINARY, OP_TEXT, Closed, RawClient, ServerTestCase, build_frame, http_request, main, \
+    parse_http_response, read_until_close
 
 GOOD = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
         "Sec-WebSocket-Version": "13"}
@@ -22,6 +22,7 @@ def raw_request(port, text, timeout=5):
 
 
 class Handshake(ServerTestCase):
+    """RFC 6455 4.2 upgrade rules, HTTP limits and timeouts, and hostile clients."""
     CONFIG = {"websocket": {"handshake_timeout": "1s", "allowed_origins": ["https://app.example.com"],
                             "subprotocols": ["wshub.json", "wshub.msgpack"]},
               "http": {"max_header_bytes": 4096, "max_headers": 32}}
@@ -103,6 +104,59 @@ class Handshake(ServerTestCase):
         status, _, _ = raw_request(self.server.port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n")
         self.assertEqual(status, 400)
 
+    def test_missing_host_is_400(self):
+        s = "GET /echo HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in GOOD.items()) + "\r\n"
+        self.assertEqual(raw_request(self.server.port, s)[0], 400)
+
+    def test_missing_version_is_refused(self):
+        # A missing header is a bad request (400); 426 would be defensible too (RFC 6455 4.2.2).
+        self.assertIn(self.upgrade(**{"Sec-WebSocket-Version": None})[0], (400, 426))
+
+    def test_http_1_0_upgrade_is_refused(self):
+        s = "GET /echo HTTP/1.0\r\nHost: x\r\n" + "".join(f"{k}: {v}\r\n" for k, v in GOOD.items()) + "\r\n"
+        status, _, _ = raw_request(self.server.port, s)
+        self.assertNotEqual(status, 101)
+        self.assertGreaterEqual(status, 400)
+
+    def test_other_methods_are_405(self):
+        for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+            with self.subTest(method=method):
+                self.assertEqual(http_request(self.server.port, method, "/echo", headers=GOOD)[0], 405)
+
+    def test_idle_connection_is_cut_at_the_handshake_timeout(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        start = time.monotonic()
+        try:
+            read_until_close(s, 5)  # returns at EOF, or after 5 s
+            elapsed = time.monotonic() - start
+        finally:
+            s.close()
+        self.assertGreater(elapsed, 0.5)  # handshake_timeout = 1s, timer wheels may round
+        self.assertLess(elapsed, 3.5)
+
+    def test_slow_loris_one_byte_per_second_is_cut(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        start = time.monotonic()
+        request = b"GET /echo HTTP/1.1\r\nHost: x\r\n"
+        closed_at = None
+        try:
+            for i in range(6):  # 6 s at most
+                try:
+                    s.sendall(request[i:i + 1])
+                    s.settimeout(1.0)
+                    if s.recv(1) == b"":
+                        closed_at = time.monotonic() - start
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    closed_at = time.monotonic() - start
+                    break
+        finally:
+            s.close()
+        self.assertIsNotNone(closed_at, "a one-byte-per-second client was never cut")
+        self.assertLess(closed_at, 3.5)
+
     def test_slow_loris_is_cut_at_the_handshake_timeout(self):
         s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
         start = time.monotonic()
@@ -129,11 +183,14 @@ class Handshake(ServerTestCase):
         s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
         lines = ["GET /echo HTTP/1.1", "Host: x"] + [f"{k}: {v}" for k, v in GOOD.items()]
         s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + build_frame(OP_TEXT, "eager"))
-        c = RawClient(s)
         data = b""
-        while b"\r\n\r\n" not in data:
+        for _ in range(100):  # bounded: the socket timeout bounds each recv
+            if b"\r\n\r\n" in data:
+                break
             data += s.recv(4096)
-        _, _, c.buf = data.partition(b"\r\n\r\n")
+        head, _, rest = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 101"), head)
+        c = RawClient(s, rest)
         self.assertEqual(c.recv_message(), (OP_TEXT, b"eager"))
         c.close()
 
@@ -157,6 +214,46 @@ class Handshake(ServerTestCase):
             for s in bad:
                 s.close()
 
+    def test_garbage_after_the_upgrade_fails_1002(self):
+        c = RawClient.connect(self.server.port)
+        c.send(b"\xff" * 8 + b"GET / HTTP/1.1\r\n\r\n")
+        try:
+            self.assertIn(c.expect_close(), (1002, 1009))
+        except Closed:
+            pass  # dropping the connection without a close frame is acceptable for garbage
+        c.close()
+
+    def test_truncated_frames_then_disconnect_leave_the_server_healthy(self):
+        frame = build_frame(OP_BINARY, b"z" * 1000)
+        for cut in (1, 2, 5, 6, 100, len(frame) - 1):
+            c = RawClient.connect(self.server.port)
+            c.send(frame[:cut])
+            c.close()  # mid-frame
+        for cut in (1, 2, 6, 100):  # mid-frame, then half-close: the server must not wait forever
+            c = RawClient.connect(self.server.port)
+            c.send(frame[:cut])
+            c.sock.shutdown(socket.SHUT_WR)
+            self.assertTrue(c.expect_eof(timeout=5), f"server kept a half-closed connection cut at {cut}")
+            c.close()
+        good = RawClient.connect(self.server.port)
+        good.send_frame(OP_TEXT, "still fine")
+        self.assertEqual(good.recv_message(), (OP_TEXT, b"still fine"))
+        good.close()
+
+    def test_a_thousand_simultaneous_connections(self):
+        clients = []
+        try:
+            for _ in range(1000):
+                clients.append(RawClient.connect(self.server.port))
+            for i, c in enumerate(clients):
+                c.send_frame(OP_TEXT, str(i))
+            for i, c in enumerate(clients):
+                self.assertEqual(c.recv_message(), (OP_TEXT, str(i).encode()))
+        finally:
+            for c in clients:
+                c.close()
+        self.assertEqual(http_request(self.server.port, "GET", "/healthz")[0], 200)
+
     def test_a_thousand_connections_open_and_close(self):
         clients = [RawClient.connect(self.server.port) for _ in range(500)]
         for i, c in enumerate(clients):
@@ -170,4 +267,4 @@ class Handshake(ServerTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    main("Handshake")
