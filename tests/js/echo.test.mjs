@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import http from 'node:http';
 import WebSocket from 'ws';
 
 const BIN = process.env.WSHUB_BIN ?? new URL('../../build/wshub', import.meta.url).pathname;
@@ -22,31 +23,60 @@ function freePort() {
   });
 }
 
-async function startServer(name, extra = '') {
+function healthz(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('error', () => resolve(false));
+  });
+}
+
+// Starts build/wshub with a generated config on a free port and waits for GET /healthz
+// (plain HTTP only: the TLS server is probed with a TLS handshake by open() instead).
+async function startServer(name, extra = '', tls = false) {
   const port = await freePort();
   const config = join(dir, `${name}.toml`);
   writeFileSync(config, `[server]\nlisten = "127.0.0.1:${port}"\nworkers = 2\n[endpoints]\necho = true\n${extra}`);
-  const log = join(dir, `${name}.log`);
-  const proc = spawn(BIN, ['--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(BIN, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  proc.stdout.on('data', (d) => { output += d; });
   proc.stderr.on('data', (d) => { output += d; });
-  servers.push(proc);
+  servers.push({ name, proc, output: () => output });
   const deadline = Date.now() + 10000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`wshub exited: ${output}`);
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
+    const ok = tls ? await tcpOpen(port) : await healthz(port);
     if (ok) return { port, proc, output: () => output };
     if (Date.now() > deadline) throw new Error(`wshub not ready: ${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-function open(url, options = {}) {
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+// A failing case shows the servers' logs under its error.
+function withLogs(fn) {
+  return async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      for (const s of servers) e.message += `\n--- wshub ${s.name} log ---\n${s.output().slice(-4000)}`;
+      throw e;
+    }
+  };
+}
+
+function open(url, options = {}, timeoutMs = 10000) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { maxPayload: 64 << 20, ...options });
+    const ws = new WebSocket(url, { maxPayload: 64 << 20, handshakeTimeout: timeoutMs, ...options });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -77,6 +107,22 @@ async function echoChecks(ws) {
   ws.send('ment', { fin: false });
   ws.send('ed', { fin: true });
   assert.equal((await nextMessage(ws)).data.toString(), 'fragmented');
+  // A fragmented binary message of 1 MiB in 64 KiB pieces, and a 4-byte character split
+  // between two fragments.
+  const big = Buffer.alloc(1 << 20);
+  for (let i = 0; i < big.length; i++) big[i] = i % 251;
+  for (let off = 0; off < big.length; off += 65536) {
+    ws.send(big.subarray(off, off + 65536), { binary: true, fin: off + 65536 >= big.length });
+  }
+  const f = await nextMessage(ws);
+  assert.equal(f.isBinary, true);
+  assert.ok(Buffer.compare(f.data, big) === 0);
+  const smile = Buffer.from('smile \u{1F600}!');
+  ws.send(smile.subarray(0, 8), { binary: false, fin: false });
+  ws.send(smile.subarray(8), { binary: false, fin: true });
+  const u = await nextMessage(ws);
+  assert.equal(u.isBinary, false);
+  assert.equal(u.data.toString(), 'smile \u{1F600}!');
 }
 
 let plain, secure, cert;
@@ -86,34 +132,42 @@ before(async () => {
   { stdio: 'ignore' });
   cert = readFileSync(join(dir, 'cert.pem'));
   plain = await startServer('plain');
-  secure = await startServer('tls', `[tls]\ncert_file = "${join(dir, 'cert.pem')}"\nkey_file = "${join(dir, 'key.pem')}"\n`);
+  secure = await startServer('tls', `[tls]\ncert_file = "${join(dir, 'cert.pem')}"\nkey_file = "${join(dir, 'key.pem')}"\n`, true);
 });
 
+// Stops every server by its PID: SIGTERM, SIGKILL after 10 s. A server that did not exit 0
+// fails the run with its log.
 after(async () => {
-  for (const p of servers) {
-    if (p.exitCode === null) {
-      p.kill('SIGTERM');
-      await new Promise((r) => { const t = setTimeout(() => { p.kill('SIGKILL'); r(); }, 10000); p.once('exit', () => { clearTimeout(t); r(); }); });
+  const bad = [];
+  for (const { name, proc, output } of servers) {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => { proc.kill('SIGKILL'); r(); }, 10000);
+        proc.once('exit', () => { clearTimeout(t); r(); });
+      });
     }
+    if (proc.exitCode !== 0) bad.push(`wshub ${name} exited with ${proc.exitCode ?? proc.signalCode}:\n${output()}`);
   }
+  assert.deepEqual(bad, []);
 });
 
 for (const deflate of [false, true]) {
-  test(`ws:// echo, perMessageDeflate=${deflate}`, async () => {
+  test(`ws:// echo, perMessageDeflate=${deflate}`, withLogs(async () => {
     const ws = await open(`ws://127.0.0.1:${plain.port}/echo`, { perMessageDeflate: deflate });
     assert.equal(ws.extensions.includes('permessage-deflate'), deflate);
     await echoChecks(ws);
     ws.close(1000);
-  });
+  }));
 
-  test(`wss:// echo, perMessageDeflate=${deflate}`, async () => {
+  test(`wss:// echo, perMessageDeflate=${deflate}`, withLogs(async () => {
     const ws = await open(`wss://127.0.0.1:${secure.port}/echo`, { perMessageDeflate: deflate, ca: cert, rejectUnauthorized: false });
     await echoChecks(ws);
     ws.close(1000);
-  });
+  }));
 }
 
-test('16 MiB message, compressed and not', async () => {
+test('16 MiB message, compressed and not', withLogs(async () => {
   for (const deflate of [false, true]) {
     const ws = await open(`ws://127.0.0.1:${plain.port}/echo`, { perMessageDeflate: deflate });
     const big = Buffer.alloc(16 << 20, 'z');
@@ -123,16 +177,16 @@ test('16 MiB message, compressed and not', async () => {
     assert.ok(Buffer.compare(r.data, big) === 0);
     ws.close();
   }
-});
+}));
 
-test('close handshake: the client gets its code echoed', async () => {
+test('close handshake: the client gets its code echoed', withLogs(async () => {
   const ws = await open(`ws://127.0.0.1:${plain.port}/echo`);
   const closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
   ws.close(4321, 'bye');
   assert.equal(await closed, 4321);
-});
+}));
 
-test('200 concurrent clients', async () => {
+test('200 concurrent clients', withLogs(async () => {
   const clients = await Promise.all(Array.from({ length: 200 }, () => open(`ws://127.0.0.1:${plain.port}/echo`)));
   await Promise.all(clients.map(async (ws, i) => {
     for (let j = 0; j < 10; j++) {
@@ -141,4 +195,26 @@ test('200 concurrent clients', async () => {
     }
   }));
   for (const ws of clients) ws.close();
-});
+}));
+
+test('50 concurrent clients over wss:// with deflate', withLogs(async () => {
+  const url = `wss://127.0.0.1:${secure.port}/echo`;
+  const clients = await Promise.all(Array.from({ length: 50 }, () => open(url, { ca: cert, rejectUnauthorized: false })));
+  await Promise.all(clients.map(async (ws, i) => {
+    for (let j = 0; j < 10; j++) {
+      const msg = `tls client ${i} message ${j} `.repeat(j * 20);
+      ws.send(msg);
+      assert.equal((await nextMessage(ws)).data.toString(), msg);
+    }
+  }));
+  for (const ws of clients) ws.close();
+}));
+
+test('invalid UTF-8 from the client is closed with 1007', withLogs(async () => {
+  const ws = await open(`ws://127.0.0.1:${plain.port}/echo`, { perMessageDeflate: false });
+  const closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+  // The ws client would refuse to send it: write a masked text frame (all-zero mask key)
+  // holding a lone surrogate straight to the socket.
+  ws._socket.write(Buffer.from([0x81, 0x83, 0, 0, 0, 0, 0xed, 0xa0, 0x80]));
+  assert.equal(await closed, 1007);
+}));
