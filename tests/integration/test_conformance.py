@@ -823,6 +823,24 @@ class MessageSizeLimit(RawCase):
         c.close()
 
 
+class FrameSizeLimit(RawCase):
+    """max_frame_size alone: one frame too big fails with 1009; smaller fragments of a
+    message within max_message_size are fine."""
+    CONFIG = {"websocket": {"max_frame_size": 1024, "max_message_size": 65536}}
+
+    def test_single_frame_over_max_frame_size_fails_1009(self):
+        c = self.raw()
+        c.send_frame(OP_BINARY, b"b" * 2000)
+        self.assertEqual(c.expect_close(), 1009)
+        c.close()
+
+    def test_fragments_under_max_frame_size_make_a_larger_message(self):
+        c = self.raw()
+        c.send_fragmented(OP_TEXT, b"a" * 10000, 1000)
+        self.assertEqual(c.recv_message(), (OP_TEXT, b"a" * 10000))
+        c.close()
+
+
 # --- 12.x / 13.x permessage-deflate -----------------------------------------------------
 
 def inflated_payload(frame, inflater=None):
