@@ -8,7 +8,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang-14 libclang-rt-14-dev           # libFuzzer and sanitizers
   libssl-dev zlib1g-dev libhttp-parser-dev
-  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev
+  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-websockets            # integration test client
   nodejs openssl curl procps
