@@ -2,14 +2,14 @@
 // SIGTERM/SIGINT into a graceful shutdown. Signals are blocked in every thread and
 // taken synchronously here with sigwait, so no handler runs inside a worker.
 #include <signal.h>
+#include <sys/resource.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 #include "server/CommandLine.h"
-#include "server/Endpoints.h"
 #include "server/Logging.h"
-#include "server/Server.h"
+#include "server/Node.h"
 
 int main(int argc, char** argv, char** envp) {
   using namespace wshub::server;
@@ -17,6 +17,14 @@ int main(int argc, char** argv, char** envp) {
   std::optional<Config> config = parse_command_line(argc, argv, envp, exit_code);
   if (!config) return exit_code;
   setup_logging(config->log);
+
+  // One descriptor per connection: take every descriptor the hard limit allows (the soft
+  // limit is often 1024, far below what a hub holds).
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -26,17 +34,13 @@ int main(int argc, char** argv, char** envp) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every worker thread
   signal(SIGPIPE, SIG_IGN);
 
-  EchoEndpoint echo;
-  MainEndpoint main_endpoint;
-  std::unique_ptr<Server> server;
+  std::unique_ptr<Node> server;
   try {
-    server = std::make_unique<Server>(*config);
+    server = std::make_unique<Node>(*config);
   } catch (const StartupError& e) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;
   }
-  server->add_endpoint("/websocket", &main_endpoint);
-  if (config->echo_endpoint) server->add_endpoint("/echo", &echo);
   server->start();
 
   const char* scheme = config->tls.enabled() ? "wss" : "ws";
@@ -45,7 +49,7 @@ int main(int argc, char** argv, char** envp) {
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string base = fmt::format("{}://{}:{}", scheme, host, server->port());
   spdlog::info("wshub {} listening on {}/websocket with {} workers{}", WSHUB_VERSION, base,
-               server->worker_count(), config->dev ? " (development mode)" : "");
+               server->server().worker_count(), config->dev ? " (development mode)" : "");
   if (config->echo_endpoint) spdlog::info("echo endpoint: {}/echo", base);
   std::fflush(stdout);
 

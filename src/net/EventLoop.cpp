@@ -81,6 +81,7 @@ void EventLoop::drain_tasks() {
 }
 
 void EventLoop::run() {
+  loop_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   running_.store(true, std::memory_order_release);
   epoll_event events[kMaxEvents];
   while (running_.load(std::memory_order_acquire)) {

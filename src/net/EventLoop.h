@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <thread>
 
 #include "net/MpscQueue.h"
 #include "net/TimingWheel.h"
@@ -51,6 +52,9 @@ class EventLoop {
   // that needs another read without a readiness event).
   void request_immediate_iteration() { immediate_ = true; }
 
+  // True on the thread inside run() (false before run() starts).
+  bool in_loop_thread() const { return loop_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
+
   void run();   // until stop()
   void stop();  // any thread
 
@@ -69,6 +73,7 @@ class EventLoop {
   MpscQueue<Task> tasks_;
   std::function<void()> hook_;
   TimingWheel::Clock::time_point now_;
+  std::atomic<std::thread::id> loop_thread_{};
 };
 
 }  // namespace wshub::net

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
+#include "hub/Namespace.h"
 #include "ws/DeflateNegotiation.h"
 
 namespace wshub::server {
@@ -34,7 +37,7 @@ struct WebSocketConfig {
   Duration pong_timeout{10'000};               // [websocket] pong_timeout: close if still silent after this
   Duration close_timeout{5'000};               // [websocket] close_timeout: wait for the peer's close frame
   std::vector<std::string> allowed_origins;    // [websocket] allowed_origins: patterns; empty = any origin
-  std::vector<std::string> subprotocols;       // [websocket] subprotocols: supported, in preference order
+  std::vector<std::string> subprotocols{"wshub.json", "wshub.msgpack"};  // [websocket] subprotocols: preference order
   ws::DeflateOptions deflate;                  // [websocket.deflate] enabled, server_max_window_bits, ...
 };
 
@@ -49,6 +52,22 @@ struct LogConfig {
   std::string format = "text";  // [log] format: text or json
 };
 
+// [client]: what a connection of the wshub protocol (/websocket) may do.
+struct ClientConfig {
+  bool allow_anonymous = false;      // [client] allow_anonymous: use `anyone` namespaces without connect
+  Duration connect_timeout{10'000};  // [client] connect_timeout: connect must arrive within this
+  size_t max_subscriptions = 128;    // [client] max_subscriptions per connection
+  size_t max_payload_size = 64 * 1024;  // [client] max_payload_size: encoded payload of one request
+  size_t max_batch = 100;               // [client] max_batch: commands in one frame
+};
+
+// [backend]: how application messages are relayed to the HTTP back-ends of [routes].
+struct BackendConfig {
+  Duration timeout{5'000};      // [backend] timeout per request
+  size_t max_connections = 16;  // [backend] max_connections per back-end origin and worker
+  size_t max_pending = 1024;    // [backend] max_pending requests waiting per worker
+};
+
 struct Config {
   ListenConfig listen;
   unsigned workers = 0;               // [server] workers: 0 = one per core
@@ -60,6 +79,14 @@ struct Config {
   WebSocketConfig websocket;
   HttpConfig http;
   LogConfig log;
+  ClientConfig client;
+  // [channels]: the default namespace (channel names without "ns:").
+  hub::NamespaceOptions channels;
+  // [namespaces.<name>]: the same keys as [channels], for channels named "<name>:...".
+  std::vector<hub::NamespaceOptions> namespaces;
+  // [routes]: application message type -> back-end URL that wshub POSTs it to.
+  std::map<std::string, std::string> routes;
+  BackendConfig backend;
 };
 
 }  // namespace wshub::server

@@ -126,6 +126,22 @@ ConfigKey listen_key(std::string_view name, std::string_view help) {
                    [](const Config& c) { return ConfigValue(format_listen_address(c.listen)); }};
 }
 
+// Who may do something in a namespace: nobody, authenticated, anyone, token.
+template <class Field>
+ConfigKey access_key(std::string_view name, std::string_view help, Field field) {
+  return ConfigKey{name,
+                   ValueType::String,
+                   help,
+                   false,
+                   [](const ConfigValue& v) -> std::optional<std::string> {
+                     const std::string& word = std::get<std::string>(v);
+                     if (hub::parse_access(word)) return std::nullopt;
+                     return "must be one of nobody, authenticated, anyone, token; got \"" + word + "\"";
+                   },
+                   [field](Config& c, const ConfigValue& v) { field(c) = *hub::parse_access(std::get<std::string>(v)); },
+                   [field](const Config& c) { return ConfigValue(std::string(hub::access_name(field(c)))); }};
+}
+
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kLogFormats[] = {"text", "json"};
 constexpr int64_t kMaxWorkers = 1024;
@@ -217,6 +233,57 @@ std::vector<ConfigKey> make_keys() {
       choice_key(
           "log.format", "text (one line for people) or json (one object per line for collectors)",
           kLogFormats, [](auto& c) -> auto& { return c.log.format; }),
+
+      boolean_key(
+          "client.allow_anonymous", "connections may use `anyone` namespaces without a token",
+          [](auto& c) -> auto& { return c.client.allow_anonymous; }),
+      duration_key(
+          "client.connect_timeout", "without allow_anonymous: time allowed to send connect (else 4005)",
+          kPositive, [](auto& c) -> auto& { return c.client.connect_timeout; }),
+      integer_key(
+          "client.max_subscriptions", "channels one connection may subscribe to", 1, kUnbounded,
+          [](auto& c) -> auto& { return c.client.max_subscriptions; }),
+      byte_size_key(
+          "client.max_payload_size", "largest encoded payload in one request; larger gets error 106", 1,
+          [](auto& c) -> auto& { return c.client.max_payload_size; }),
+      integer_key(
+          "client.max_batch", "most commands in one frame (a JSON array); more get error 106", 1, 10000,
+          [](auto& c) -> auto& { return c.client.max_batch; }),
+
+      boolean_key(
+          "channels.presence", "keep who is subscribed to each channel (presence requests)",
+          [](auto& c) -> auto& { return c.channels.presence; }),
+      boolean_key(
+          "channels.join_leave", "push join and leave events to subscribers",
+          [](auto& c) -> auto& { return c.channels.join_leave; }),
+      integer_key(
+          "channels.history_size", "publications kept per channel for history and recovery; 0 = none", 0,
+          1'000'000, [](auto& c) -> auto& { return c.channels.history_size; }),
+      duration_key(
+          "channels.history_ttl", "how long a publication stays in history", kPositive,
+          [](auto& c) -> auto& { return c.channels.history_ttl; }),
+      access_key(
+          "channels.subscribe", "who may subscribe: nobody, authenticated, anyone or token",
+          [](auto& c) -> auto& { return c.channels.subscribe; }),
+      access_key(
+          "channels.publish", "which clients may publish: nobody, authenticated, anyone or token (= subscribers)",
+          [](auto& c) -> auto& { return c.channels.publish; }),
+      access_key(
+          "channels.read_presence", "who may read presence: nobody, authenticated, anyone or token (= subscribers)",
+          [](auto& c) -> auto& { return c.channels.read_presence; }),
+      access_key(
+          "channels.read_history", "who may read history: nobody, authenticated, anyone or token (= subscribers)",
+          [](auto& c) -> auto& { return c.channels.read_history; }),
+
+      duration_key(
+          "backend.timeout", "time allowed for a back-end to answer a routed message (error 112 after)",
+          kPositive, [](auto& c) -> auto& { return c.backend.timeout; }),
+      integer_key(
+          "backend.max_connections", "keep-alive connections per back-end and worker", 1, 1024,
+          [](auto& c) -> auto& { return c.backend.max_connections; }),
+      integer_key(
+          "backend.max_pending", "routed messages waiting for a connection per worker; more get error 112",
+          1, kUnbounded, [](auto& c) -> auto& { return c.backend.max_pending; }),
   };
 }
 

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -194,12 +195,61 @@ std::string hint_for(std::string_view name) {
 }
 
 void load_table(const toml::table& table, const std::string& prefix, const std::string& source,
+                Config& config);
+
+// [namespaces.<name>]: each table takes the keys of [channels]. They are read through the
+// [channels] key table into a scratch Config, so the two can never drift apart.
+void load_namespaces(const toml::table& table, const std::string& source, Config& config) {
+  for (auto&& [toml_key, node] : table) {
+    const std::string name(toml_key.str());
+    const std::string where = source + ":" + std::to_string(toml_key.source().begin.line) + ": ";
+    const toml::table* options = node.as_table();
+    if (!options) throw ConfigError(where + "namespaces." + name + ": expected a table of [channels] keys");
+    bool valid_name = !name.empty();
+    for (char c : name) valid_name = valid_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+    if (!valid_name) throw ConfigError(where + "namespaces." + name + ": a namespace name is letters, digits, _ and -");
+    Config scratch;
+    for (auto&& [option, value] : *options) {
+      const std::string key_name = "channels." + std::string(option.str());
+      const std::string at = source + ":" + std::to_string(option.source().begin.line) + ": ";
+      const ConfigKey* key = find_config_key(key_name);
+      if (!key) {
+        throw ConfigError(at + "unknown key 'namespaces." + name + "." + std::string(option.str()) +
+                          "' (a namespace takes the keys of [channels])");
+      }
+      std::string error = set_from_toml(*key, value, scratch);
+      if (!error.empty()) throw ConfigError(at + "namespaces." + name + "." + std::string(option.str()) + ": " + error);
+    }
+    scratch.channels.name = name;
+    std::erase_if(config.namespaces, [&](const hub::NamespaceOptions& ns) { return ns.name == name; });
+    config.namespaces.push_back(std::move(scratch.channels));
+  }
+}
+
+// [routes]: message type = "http://host:port/path".
+void load_routes(const toml::table& table, const std::string& source, Config& config) {
+  for (auto&& [toml_key, node] : table) {
+    const std::string where = source + ":" + std::to_string(toml_key.source().begin.line) + ": ";
+    const std::string type(toml_key.str());
+    std::optional<std::string> url = node.value<std::string>();
+    if (!url) throw ConfigError(where + "routes." + type + ": expected a URL string");
+    if (!url->starts_with("http://")) {
+      throw ConfigError(where + "routes." + type + ": only http:// back-ends are supported, got \"" + *url + "\"");
+    }
+    config.routes[type] = *url;
+  }
+}
+
+void load_table(const toml::table& table, const std::string& prefix, const std::string& source,
                 Config& config) {
   for (auto&& [toml_key, node] : table) {
     const std::string name =
         prefix.empty() ? std::string(toml_key.str()) : prefix + "." + std::string(toml_key.str());
     const std::string where = source + ":" + std::to_string(toml_key.source().begin.line) + ": ";
-    if (const ConfigKey* key = find_config_key(name)) {
+    if ((name == "namespaces" || name == "routes") && node.is_table()) {
+      if (name == "namespaces") load_namespaces(*node.as_table(), source, config);
+      else load_routes(*node.as_table(), source, config);
+    } else if (const ConfigKey* key = find_config_key(name)) {
       std::string error = set_from_toml(*key, node, config);
       if (!error.empty()) throw ConfigError(where + name + ": " + error);
     } else if (is_config_section(name)) {
@@ -345,6 +395,14 @@ void apply_dev_mode(Config& config) {
   config.listen = ListenConfig{"127.0.0.1", 8080};
   config.echo_endpoint = true;
   config.websocket.allowed_origins.clear();  // any Origin: pages served from file:// or another port
+  // A playground: anonymous clients may subscribe, publish and read presence and history
+  // everywhere, with presence, join/leave and 100 publications of history (5 minutes).
+  config.client.allow_anonymous = true;
+  hub::NamespaceOptions& ch = config.channels;
+  ch.presence = ch.join_leave = true;
+  ch.history_size = 100;
+  ch.history_ttl = std::chrono::minutes(5);
+  ch.subscribe = ch.publish = ch.read_presence = ch.read_history = hub::Access::anyone;
 }
 
 void validate(const Config& config) {
@@ -379,6 +437,18 @@ std::string render_config(const Config& config) {
       out += "\n[" + std::string(section) + "]\n";
     }
     out += std::string(key.leaf()) + " = " + render_value(key, key.load(config)) + "\n";
+  }
+  for (const hub::NamespaceOptions& ns : config.namespaces) {
+    out += "\n[namespaces." + ns.name + "]\n";
+    Config scratch;
+    scratch.channels = ns;
+    for (const ConfigKey& key : config_keys()) {
+      if (key.section() == "channels") out += std::string(key.leaf()) + " = " + render_value(key, key.load(scratch)) + "\n";
+    }
+  }
+  if (!config.routes.empty()) {
+    out += "\n[routes]\n";
+    for (const auto& [type, url] : config.routes) out += type + " = " + quote(url) + "\n";
   }
   return out;
 }

@@ -23,8 +23,6 @@ using net::IoStatus;
 using Clock = net::TimingWheel::Clock;
 
 namespace {
-// Compressing tiny messages costs CPU and saves nothing on the wire.
-constexpr size_t kMinCompressSize = 128;
 // Bounded work per readiness event: a connection with a firehose of input yields to the
 // others after this many reads (level-triggered epoll brings it back next iteration).
 constexpr int kMaxReadsPerEvent = 8;
@@ -56,6 +54,18 @@ Connection::~Connection() {
 std::string Connection::remote_address() const {
   return net::format_address(peer_);
 }
+
+// hub::Peer: the protocol endpoint's view of this connection.
+bool Connection::send_message(std::string_view encoded) {
+  return send(binary_messages_ ? ws::Opcode::binary : ws::Opcode::text, as_bytes(encoded)).status ==
+         SendStatus::queued;
+}
+
+bool Connection::send_framed(ws::FramedMessage& message) {
+  return send_shared(message).status == SendStatus::queued;
+}
+
+void Connection::disconnect(const hub::DisconnectReason& reason) { close(reason.code, reason.reason); }
 
 bool Connection::start(bool tls) {
   state_ = tls ? State::tls_handshake : State::http;
@@ -143,7 +153,7 @@ void Connection::read_input() {
       if (state_ == State::draining) {
         // Discarding: the peer's bytes no longer matter.
       } else if (reader_) {
-        handle_websocket_bytes(buffer.first(prefix + r.bytes), prefix);
+        handle_websocket_bytes(buffer.first(prefix + r.bytes));
       } else {
         handle_http_bytes(buffer.first(r.bytes));
       }
@@ -183,7 +193,7 @@ void Connection::continue_reading() {
   if (state_ != State::closed && state_ != State::tls_handshake) read_input();
 }
 
-void Connection::handle_websocket_bytes(std::span<std::byte> bytes, size_t /*prefix*/) {
+void Connection::handle_websocket_bytes(std::span<std::byte> bytes) {
   size_t consumed = reader_->feed(bytes);
   if (reader_->stopped()) return;  // after a close or an error the rest is ignored
   size_t rest = bytes.size() - consumed;
@@ -274,7 +284,7 @@ void Connection::upgrade(std::string_view leftover) {
     std::span<std::byte> buffer = worker_.read_buffer();
     size_t n = std::min(leftover.size(), buffer.size());
     std::memcpy(buffer.data(), leftover.data(), n);
-    handle_websocket_bytes(buffer.first(n), 0);
+    handle_websocket_bytes(buffer.first(n));
   }
 }
 
@@ -289,7 +299,7 @@ void Connection::on_message(ws::Opcode opcode, std::span<const std::byte> payloa
 }
 
 void Connection::on_ping(std::span<const std::byte> payload) {
-  if (state_ == State::open) queue_control(ws::Opcode::pong, payload);
+  if (state_ == State::open) queue_frame(ws::Opcode::pong, payload, false);
 }
 
 void Connection::on_pong(std::span<const std::byte>) {
@@ -301,7 +311,7 @@ void Connection::on_close(uint16_t code, std::string_view reason) {
     notify_closed(code, reason);
     // Echo the status code (§5.5.1); an empty close is answered with an empty one.
     if (code == ws::close_code::no_status) {
-      queue_control(ws::Opcode::close, {});
+      queue_frame(ws::Opcode::close, {}, false);
       close_sent_ = true;
     } else {
       queue_close_frame(code, "");
@@ -323,43 +333,36 @@ void Connection::on_error(uint16_t close_code, std::string_view why) {
 // ---------------------------------------------------------------------------------------
 // Output
 
-SendResult Connection::send(ws::Opcode opcode, std::span<const std::byte> payload) {
-  if (state_ != State::open) return {SendStatus::dropped, output_.size()};
+// The admission check shared by every send: a connection whose queue is already at the
+// limit is a slow consumer, whatever is being sent.
+bool Connection::admit() {
+  if (state_ != State::open) return false;
   if (output_.size() >= worker_.config().websocket.max_outbound_buffer) {
     slow_consumer();
-    return {SendStatus::dropped, output_.size()};
+    return false;
   }
   worker_.stats().messages_out.bump();
-  if (deflate_ && payload.size() >= kMinCompressSize) {
+  return true;
+}
+
+SendResult Connection::send(ws::Opcode opcode, std::span<const std::byte> payload) {
+  if (!admit()) return {SendStatus::dropped, output_.size()};
+  if (deflate_ && payload.size() >= ws::kMinCompressSize) {
     std::string& compressed = worker_.compression_scratch();
     compressed.clear();
     // The worker's compressor has no context takeover: see Worker::deflater().
     if (worker_.deflater(server_window_bits_).deflate(payload, compressed) &&
         compressed.size() < payload.size()) {
-      std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + compressed.size());
-      size_t header = ws::write_frame_header(out, opcode, compressed.size(), true, true);
-      std::memcpy(out + header, compressed.data(), compressed.size());
-      // Return the unused header slack (the header is usually 2-4 bytes, not 14).
-      output_.trim_tail(ws::kMaxFrameHeaderSize - header);
-      schedule_flush();
+      queue_frame(opcode, as_bytes(compressed), /*compressed=*/true);
       return {SendStatus::queued, output_.size()};
     }
   }
-  std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + payload.size());
-  size_t header = ws::write_frame_header(out, opcode, payload.size());
-  if (!payload.empty()) std::memcpy(out + header, payload.data(), payload.size());
-  output_.trim_tail(ws::kMaxFrameHeaderSize - header);
-  schedule_flush();
+  queue_frame(opcode, payload, false);
   return {SendStatus::queued, output_.size()};
 }
 
 SendResult Connection::send_shared(ws::FramedMessage& message) {
-  if (state_ != State::open) return {SendStatus::dropped, output_.size()};
-  if (output_.size() >= worker_.config().websocket.max_outbound_buffer) {
-    slow_consumer();
-    return {SendStatus::dropped, output_.size()};
-  }
-  worker_.stats().messages_out.bump();
+  if (!admit()) return {SendStatus::dropped, output_.size()};
   const net::SharedBufferRef& frame =
       deflate_ ? message.frame_for_deflate(server_window_bits_, worker_.deflater(server_window_bits_))
                : message.frame();
@@ -368,11 +371,14 @@ SendResult Connection::send_shared(ws::FramedMessage& message) {
   return {SendStatus::queued, output_.size()};
 }
 
-void Connection::queue_control(ws::Opcode opcode, std::span<const std::byte> payload) {
-  std::byte* out = output_.append_uninitialized(ws::kMaxFrameHeaderSize + payload.size());
-  size_t header = ws::write_frame_header(out, opcode, payload.size());
-  if (!payload.empty()) std::memcpy(out + header, payload.data(), payload.size());
-  output_.trim_tail(ws::kMaxFrameHeaderSize - header);
+void Connection::queue_frame(ws::Opcode opcode, std::span<const std::byte> payload, bool compressed) {
+  // Header into a stack buffer first: its exact size is known before anything is
+  // reserved in the queue, so nothing is reserved and then trimmed.
+  std::byte header[ws::kMaxFrameHeaderSize];
+  size_t header_size = ws::write_frame_header(header, opcode, payload.size(), true, compressed);
+  std::byte* out = output_.append_uninitialized(header_size + payload.size());
+  std::memcpy(out, header, header_size);
+  if (!payload.empty()) std::memcpy(out + header_size, payload.data(), payload.size());
   schedule_flush();
 }
 
@@ -380,7 +386,7 @@ void Connection::queue_close_frame(uint16_t code, std::string_view reason) {
   if (close_sent_) return;
   close_sent_ = true;
   std::string payload = ws::close_payload(code, reason);
-  queue_control(ws::Opcode::close, as_bytes(payload));
+  queue_frame(ws::Opcode::close, as_bytes(payload), false);
 }
 
 void Connection::schedule_flush() {
@@ -448,7 +454,7 @@ void Connection::slow_consumer() {
   worker_.stats().bytes_dropped.bump(dropped);
   spdlog::debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(),
                 dropped);
-  close(ws::close_code::policy_violation, "slow consumer");
+  behavior_->on_slow_consumer(*this);
 }
 
 void Connection::enter_draining() {
@@ -463,7 +469,7 @@ void Connection::enter_draining() {
 
 void Connection::begin_shutdown() {
   if (state_ == State::open) {
-    close(ws::close_code::going_away, "server shutting down");
+    behavior_->on_server_shutdown(*this);
   } else if (state_ == State::http || state_ == State::tls_handshake) {
     release("server shutting down");
   }
@@ -530,7 +536,7 @@ void Connection::handle_timer() {
       }
       auto idle = duration_cast<milliseconds>(now - last_activity_);
       if (idle >= cfg.ping_interval) {
-        queue_control(ws::Opcode::ping, {});
+        queue_frame(ws::Opcode::ping, {}, false);
         awaiting_pong_ = true;
         ping_sent_at_ = now;
         arm_timer(cfg.pong_timeout);
@@ -546,6 +552,14 @@ void Connection::handle_timer() {
     case State::closed:
       return;
   }
+}
+
+void WebSocketBehavior::on_server_shutdown(Connection& connection) {
+  connection.close(ws::close_code::going_away, "server shutting down");
+}
+
+void WebSocketBehavior::on_slow_consumer(Connection& connection) {
+  connection.close(ws::close_code::policy_violation, "slow consumer");
 }
 
 }  // namespace wshub::server

@@ -20,6 +20,7 @@
 
 #include "net/EventLoop.h"
 #include "net/OutputQueue.h"
+#include "hub/Peer.h"
 #include "net/Transport.h"
 #include "ws/MessageReader.h"
 #include "ws/Opcode.h"
@@ -42,6 +43,11 @@ class WebSocketBehavior {
   virtual void on_message(Connection& connection, ws::Opcode opcode, std::span<const std::byte> payload) = 0;
   // Called exactly once when an open WebSocket stops being usable, whatever the cause.
   virtual void on_close(Connection& connection, uint16_t code, std::string_view reason) {}
+  // The server is draining (SIGTERM): close the connection with the endpoint's code.
+  virtual void on_server_shutdown(Connection& connection);
+  // The connection's queue hit websocket.max_outbound_buffer; its unsent messages were
+  // dropped. Close it with the endpoint's code.
+  virtual void on_slow_consumer(Connection& connection);
 };
 
 // Backpressure is a return value: the caller learns whether the message was queued and
@@ -55,7 +61,7 @@ struct SendResult {
   size_t buffered;  // bytes queued for this connection after the call
 };
 
-class Connection final : public net::IoHandler, private ws::MessageHandler {
+class Connection final : public net::IoHandler, private ws::MessageHandler, public hub::Peer {
  public:
   enum class State : uint8_t {
     tls_handshake,
@@ -92,7 +98,15 @@ class Connection final : public net::IoHandler, private ws::MessageHandler {
   State state() const { return state_; }
   size_t buffered_amount() const { return output_.size(); }
   const std::string& subprotocol() const { return subprotocol_; }
-  std::string remote_address() const;
+  std::string remote_address() const override;
+  Worker& worker() { return worker_; }
+  // Messages sent with send_message() go out as binary frames (MessagePack subprotocol).
+  void set_binary_messages(bool binary) { binary_messages_ = binary; }
+
+  // hub::Peer
+  bool send_message(std::string_view encoded) override;
+  bool send_framed(ws::FramedMessage& message) override;
+  void disconnect(const hub::DisconnectReason& reason) override;
 
   // Free for the behavior's per-connection state.
   void* user_data = nullptr;
@@ -120,10 +134,11 @@ class Connection final : public net::IoHandler, private ws::MessageHandler {
   void handle_http_bytes(std::span<const std::byte> bytes);
   bool handle_http_request();
   void upgrade(std::string_view leftover);
-  void handle_websocket_bytes(std::span<std::byte> bytes, size_t prefix);
+  void handle_websocket_bytes(std::span<std::byte> bytes);
   void discard_input();
 
-  void queue_control(ws::Opcode opcode, std::span<const std::byte> payload);
+  bool admit();
+  void queue_frame(ws::Opcode opcode, std::span<const std::byte> payload, bool compressed);
   void queue_close_frame(uint16_t code, std::string_view reason);
   void schedule_flush();
   void update_interest();
@@ -147,6 +162,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler {
   bool read_wants_write_ = false;
   bool fin_sent_ = false;
   bool deflate_ = false;
+  bool binary_messages_ = false;
   bool active_ = false;  // exchanged messages since the last heartbeat tick
   uint8_t server_window_bits_ = 15;
   uint8_t tail_size_ = 0;

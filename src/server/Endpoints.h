@@ -12,12 +12,4 @@ class EchoEndpoint final : public WebSocketBehavior {
   }
 };
 
-// /websocket: the main endpoint. The messaging protocol (docs/protocol.md) is served
-// here once the hub exists; until then the endpoint accepts connections and keeps them
-// alive (heartbeats, close handshake) without interpreting messages.
-class MainEndpoint final : public WebSocketBehavior {
- public:
-  void on_message(Connection&, ws::Opcode, std::span<const std::byte>) override {}
-};
-
 }  // namespace wshub::server

@@ -45,6 +45,11 @@ Server::Server(Config config) : config_(std::move(config)) {
     listen_fds_.push_back(fd);
   }
   port_ = port;
+  // Workers (and their loops) exist from here on, so the hub can attach to each loop
+  // before any thread runs; their threads start in start().
+  for (size_t i = 0; i < listen_fds_.size(); ++i) {
+    workers_.push_back(std::make_unique<Worker>(static_cast<unsigned>(i), context_));
+  }
 }
 
 Server::~Server() {
@@ -63,9 +68,6 @@ void Server::add_endpoint(std::string path, WebSocketBehavior* behavior) {
 }
 
 void Server::start() {
-  for (size_t i = 0; i < listen_fds_.size(); ++i) {
-    workers_.push_back(std::make_unique<Worker>(static_cast<unsigned>(i), context_));
-  }
   for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->start(listen_fds_[i]);
   started_ = true;
 }

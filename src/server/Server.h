@@ -37,6 +37,8 @@ class Server {
   uint16_t port() const { return port_; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   const WorkerStats& worker_stats(unsigned i) const { return workers_[i]->stats(); }
+  // Exists from construction; its thread runs from start().
+  Worker& worker(unsigned i) { return *workers_[i]; }
 
  private:
   Config config_;

@@ -14,6 +14,9 @@ namespace wshub::ws {
 
 // The largest frame header: 2 bytes, an 8-byte extended length and a 4-byte mask key.
 inline constexpr size_t kMaxFrameHeaderSize = 14;
+// permessage-deflate is not worth it below this payload size: compressing a tiny message
+// costs CPU and saves nothing on the wire.
+inline constexpr size_t kMinCompressSize = 128;
 
 // Writes a frame header into `out` (room for kMaxFrameHeaderSize bytes) and returns its
 // size. The length uses the minimal encoding (7 bits, then 16, then 64), as §5.2 requires.

@@ -9,8 +9,6 @@
 namespace wshub::ws {
 
 namespace {
-constexpr size_t kMinCompressSize = 128;
-
 net::SharedBufferRef build_frame(Opcode opcode, std::span<const std::byte> payload, bool rsv1,
                                  uint8_t* header_size) {
   std::byte header[kMaxFrameHeaderSize];

@@ -1,0 +1,190 @@
+#include "hub/Client.h"
+
+#include "hub/Hub.h"
+#include "hub/MessageEncoder.h"
+#include "hub/WorkerHub.h"
+
+namespace wshub::hub {
+
+Client::Client(WorkerHub& hub, Peer& peer, uint64_t local_id, std::string id, Encoding encoding)
+    : hub_(hub), peer_(peer), local_id_(local_id), encoding_(encoding) {
+  info_.client = std::move(id);
+  timer.owner = this;
+}
+
+Client::~Client() { hub_.loop().timers().cancel(timer); }
+
+const MessageEncoder& Client::encoder() const { return hub_.encoder(encoding_); }
+
+void Client::on_frame(std::span<const std::byte> frame) {
+  hub_.decoder().decode(
+      encoding_, frame, [this](const ClientCommand& command) { handle(command); },
+      [this](const DecodeError& error) {
+        hub_.counters().bump(hub_.counters().command_errors);
+        if (!disconnecting_) send_error(error.id, error.code, error.message);
+      });
+}
+
+void Client::handle(const ClientCommand& command) {
+  hub_.counters().bump(hub_.counters().commands);
+  if (disconnecting_) return;  // a batch may hold commands after the one that closed us
+  switch (command.type) {
+    case CommandType::connect:
+      return handle_connect(command);
+    case CommandType::refresh:
+      return handle_refresh(command);
+    case CommandType::ping:
+      return send([&](const MessageEncoder& e, std::string& out) { e.pong(out, command.id); });
+    default:
+      break;
+  }
+  if (!require_connected(command)) return;
+  switch (command.type) {
+    case CommandType::subscribe:
+      return hub_.subscribe(*this, command);
+    case CommandType::unsubscribe:
+      return hub_.unsubscribe(*this, command);
+    case CommandType::publish:
+      return hub_.publish(*this, command);
+    case CommandType::presence:
+    case CommandType::presence_stats:
+      return hub_.presence(*this, command);
+    case CommandType::history:
+      return hub_.history(*this, command);
+    case CommandType::application:
+      return handle_application(command);
+    default:
+      return;
+  }
+}
+
+bool Client::require_connected(const ClientCommand& command) {
+  if (connected_ || hub_.hub().options().allow_anonymous) return true;
+  send_error(command.id, ErrorCode::not_connected, "send connect with a token first");
+  return false;
+}
+
+void Client::handle_connect(const ClientCommand& command) {
+  if (connected_) return send_error(command.id, ErrorCode::bad_request, "already connected");
+  if (command.token.empty()) {
+    if (!hub_.hub().options().allow_anonymous) {
+      send_error(command.id, ErrorCode::unauthorized, "a token is required");
+      return disconnect(disconnect::unauthorized);
+    }
+  } else {
+    const Authenticator* authenticator = hub_.hub().authenticator();
+    if (!authenticator) {
+      send_error(command.id, ErrorCode::unauthorized, "this server verifies no tokens (auth is not configured)");
+      return disconnect(disconnect::unauthorized);
+    }
+    Result<Credentials> credentials = authenticator->authenticate(command.token);
+    if (!credentials) {
+      send_error(command.id, credentials.error());
+      bool expired = credentials.error().code == code(ErrorCode::token_expired);
+      return disconnect(expired ? disconnect::token_expired : disconnect::unauthorized);
+    }
+    accept_credentials(std::move(*credentials));
+  }
+  connected_ = true;
+  hub_.loop().timers().cancel(timer);
+  send([&](const MessageEncoder& e, std::string& out) {
+    e.connected(out, command.id, info_.client, info_.user);
+  });
+}
+
+void Client::accept_credentials(Credentials credentials) {
+  info_.user = credentials.user;
+  info_.info = credentials.info;
+  credentials_ = std::move(credentials);
+  connected_ = true;
+  hub_.user_connected(*this);
+}
+
+void Client::handle_refresh(const ClientCommand& command) {
+  if (!credentials_) return send_error(command.id, ErrorCode::bad_request, "refresh needs an authenticated connection");
+  const Authenticator* authenticator = hub_.hub().authenticator();
+  Result<Credentials> credentials = authenticator ? authenticator->authenticate(command.token)
+                                                  : Result<Credentials>(Error{code(ErrorCode::unauthorized), "no verifier"});
+  if (!credentials) return send_error(command.id, credentials.error());
+  if (credentials->user != info_.user) {
+    send_error(command.id, ErrorCode::unauthorized, "the new token is for another user");
+    return disconnect(disconnect::unauthorized);
+  }
+  info_.info = credentials->info;
+  credentials_ = std::move(*credentials);
+  send([&](const MessageEncoder& e, std::string& out) { e.refreshed(out, command.id); });
+}
+
+void Client::handle_application(const ClientCommand& command) {
+  const TypeHandler* handler = hub_.hub().handler_for(command.type_name);
+  if (!handler) {
+    return send_error(command.id, ErrorCode::unknown_type,
+                      "no handler for type '" + std::string(command.type_name) + "'");
+  }
+  MessageContext context{info_.client, info_.user, command.type_name, command.payload.encoding,
+                         command.payload.bytes, hub_.index()};
+  // The answer may come later and from another thread: it finds its way back to this
+  // worker and to this client by id, and is dropped if the client left meanwhile.
+  WorkerHub* hub = &hub_;
+  uint64_t client_id = local_id_;
+  std::optional<uint64_t> request_id = command.id;
+  Responder responder([hub, client_id, request_id](std::optional<Payload> payload, std::optional<Error> error) {
+    hub->run_here([hub, client_id, request_id, payload = std::move(payload), error = std::move(error)] {
+      Client* client = hub->find_client(client_id);
+      if (!client) return;
+      if (error) return client->send_error(request_id, *error);
+      client->send([&](const MessageEncoder& e, std::string& out) {
+        e.reply(out, request_id, payload && !payload->bytes.empty() ? &*payload : nullptr);
+      });
+    });
+  });
+  (*handler)(context, std::move(responder));
+}
+
+Subscription* Client::find_subscription(std::string_view channel) {
+  for (auto& s : subscriptions_) {
+    if (s->channel == channel) return s.get();
+  }
+  return nullptr;
+}
+
+void Client::forget_subscription(Subscription* subscription) {
+  for (size_t i = 0; i < subscriptions_.size(); ++i) {
+    if (subscriptions_[i].get() == subscription) {
+      subscriptions_[i] = std::move(subscriptions_.back());
+      subscriptions_.pop_back();
+      return;
+    }
+  }
+}
+
+void Client::send_error(std::optional<uint64_t> id, ErrorCode c, std::string_view message) {
+  std::string_view text = message.empty() ? error_message(c) : message;
+  send([&](const MessageEncoder& e, std::string& out) { e.error(out, id, code(c), text); });
+}
+
+void Client::send_error(std::optional<uint64_t> id, const Error& error) {
+  send([&](const MessageEncoder& e, std::string& out) { e.error(out, id, error.code, error.message); });
+}
+
+void Client::disconnect(const DisconnectReason& reason) {
+  if (disconnecting_) return;
+  disconnecting_ = true;
+  peer_.disconnect(reason);  // may call WorkerHub::close_client, which frees us: touch nothing after
+}
+
+bool Client::may(Access access, std::string_view channel) const {
+  switch (access) {
+    case Access::nobody:
+      return false;
+    case Access::anyone:
+      return true;
+    case Access::authenticated:
+      return authenticated();
+    case Access::token:
+      return credentials_ && channel_allowed(credentials_->channels, channel);
+  }
+  return false;
+}
+
+}  // namespace wshub::hub

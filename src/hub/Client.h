@@ -1,0 +1,86 @@
+#pragma once
+// One connection's session of the wshub protocol on its worker: who it is (anonymous,
+// or a user from a verified token), what it subscribed to, and the request handlers.
+// The Client lives exactly as long as its connection's WebSocket is open; it is created
+// and destroyed by its WorkerHub, on the worker thread only.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/Authenticator.h"
+#include "hub/ClientCommand.h"
+#include "hub/ErrorCode.h"
+#include "hub/Peer.h"
+#include "hub/Publication.h"
+#include "hub/Subscription.h"
+#include "net/TimingWheel.h"
+
+namespace wshub::hub {
+
+class WorkerHub;
+class MessageEncoder;
+
+class Client {
+ public:
+  Client(WorkerHub& hub, Peer& peer, uint64_t local_id, std::string id, Encoding encoding);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // One WebSocket message from the peer: decode, then handle each command in order.
+  void on_frame(std::span<const std::byte> frame);
+
+  uint64_t local_id() const { return local_id_; }
+  const ClientInfo& info() const { return info_; }
+  const std::string& user() const { return info_.user; }
+  bool authenticated() const { return !info_.user.empty(); }
+  bool connected() const { return connected_; }
+  bool closed() const { return disconnecting_; }
+  void mark_closed() { disconnecting_ = true; }
+  Encoding encoding() const { return encoding_; }
+  Peer& peer() { return peer_; }
+  const MessageEncoder& encoder() const;
+
+  // Credentials from the upgrade request (Authorization: Bearer): connected at once.
+  void accept_credentials(Credentials credentials);
+
+  std::vector<std::unique_ptr<Subscription>>& subscriptions() { return subscriptions_; }
+  Subscription* find_subscription(std::string_view channel);
+  void forget_subscription(Subscription* subscription);
+
+  // Replies: encode with this client's encoding and queue.
+  template <typename Write>
+  void send(Write&& write);
+  void send_error(std::optional<uint64_t> id, ErrorCode code, std::string_view message = {});
+  void send_error(std::optional<uint64_t> id, const Error& error);
+  void disconnect(const DisconnectReason& reason);
+
+  bool may(Access access, std::string_view channel) const;
+  const Credentials* credentials() const { return credentials_ ? &*credentials_ : nullptr; }
+
+  net::TimerNode timer;  // connect deadline, then token expiry
+
+ private:
+  void handle(const ClientCommand& command);
+  void handle_connect(const ClientCommand& command);
+  void handle_refresh(const ClientCommand& command);
+  void handle_application(const ClientCommand& command);
+  bool require_connected(const ClientCommand& command);
+
+  WorkerHub& hub_;
+  Peer& peer_;
+  uint64_t local_id_;
+  Encoding encoding_;
+  bool connected_ = false;
+  bool disconnecting_ = false;
+  ClientInfo info_;
+  std::optional<Credentials> credentials_;
+  std::vector<std::unique_ptr<Subscription>> subscriptions_;
+};
+
+}  // namespace wshub::hub

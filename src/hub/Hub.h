@@ -1,0 +1,98 @@
+#pragma once
+// The hub's node-wide half, shared by every worker of a process: namespaces, type
+// handlers, the broker, and the routing of what the broker delivers to the workers.
+//
+// Threads: the broker may call the BrokerEventHandler methods from any thread; the hub
+// only posts the (shared, immutable) publication to each worker's loop, where the
+// WorkerHub fans it out. Per channel the broker calls in offset order and each worker's
+// queue is FIFO, so every subscriber on every worker sees a channel in offset order.
+//
+// Node subscriptions are reference-counted by worker: the broker hears `subscribe` when
+// the first worker gains a subscriber to a channel and `unsubscribe` when the last loses
+// it. That bookkeeping takes a mutex per subscribe/unsubscribe transition, never per
+// message.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "hub/Authenticator.h"
+#include "hub/Broker.h"
+#include "hub/HubOptions.h"
+#include "hub/StringMap.h"
+#include "hub/TypeHandler.h"
+#include "net/EventLoop.h"
+
+namespace wshub::hub {
+
+class WorkerHub;
+
+class Hub final : public BrokerEventHandler {
+ public:
+  // `authenticator` may be null: then every token is refused (anonymous access only).
+  Hub(HubOptions options, Broker& broker, const Authenticator* authenticator = nullptr);
+  ~Hub() override;
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // --- set-up, before the workers run ---
+  WorkerHub& add_worker(net::EventLoop& loop);
+  // Routes application messages of `type` to `handler` (called on the worker thread).
+  void on(std::string type, TypeHandler handler);
+
+  // --- any thread: the server API and the embedding application ---
+  // Publishes with the channel's namespace options (history); `done` may run on any thread.
+  void publish(Publication publication, Completion<StreamPosition> done,
+               std::string idempotency_key = {});
+  void send_to_user(const std::string& user, Publication message);
+  void presence(const std::string& channel, Completion<std::vector<ClientInfo>> done);
+  void presence_stats(const std::string& channel, Completion<PresenceStats> done);
+  void history(const std::string& channel, const HistoryFilter& filter, Completion<HistoryResult> done);
+  // The namespace options for `channel`, or null for an invalid name or unknown namespace.
+  const NamespaceOptions* namespace_for(std::string_view channel) const;
+
+  // --- for workers ---
+  const HubOptions& options() const { return options_; }
+  Broker& broker() { return broker_; }
+  const Authenticator* authenticator() const { return authenticator_; }
+  const TypeHandler* handler_for(std::string_view type) const;
+  std::string make_client_id(unsigned worker, uint64_t local_id) const;
+  void node_subscribe(const std::string& channel, unsigned worker);
+  void node_unsubscribe(const std::string& channel);
+  size_t worker_count() const { return workers_.size(); }
+  WorkerHub& worker(unsigned i) { return *workers_[i]; }
+  uint64_t dropped_posts() const { return dropped_posts_.load(std::memory_order_relaxed); }
+
+  // BrokerEventHandler
+  void on_publication(const PublicationPtr& publication) override;
+  void on_join(std::string_view channel, const ClientInfo& client) override;
+  void on_leave(std::string_view channel, const ClientInfo& client) override;
+  void on_user_message(std::string_view user, const PublicationPtr& message) override;
+
+ private:
+  struct NodeChannel {
+    unsigned workers = 0;  // workers with at least one subscriber
+    bool ready = false;    // the broker confirmed
+    std::vector<unsigned> waiting;  // workers to tell when it confirms
+  };
+  void post_to(unsigned worker, std::function<void()> task);
+  void post_to_all(const std::function<void(WorkerHub&)>& task);
+  void on_broker_subscribed(const std::string& channel, Result<Unit> result);
+
+  HubOptions options_;
+  Broker& broker_;
+  const Authenticator* authenticator_;
+  std::string node_id_;
+  std::vector<std::unique_ptr<WorkerHub>> workers_;
+  StringMap<TypeHandler> handlers_;
+  // Recursive: a broker may complete subscribe() synchronously, inside our call.
+  std::recursive_mutex node_mutex_;
+  std::unordered_map<std::string, NodeChannel> node_channels_;
+  std::atomic<uint64_t> dropped_posts_{0};
+};
+
+}  // namespace wshub::hub

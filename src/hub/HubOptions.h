@@ -1,0 +1,28 @@
+#pragma once
+// Node-wide options of the hub, read once at start-up (server/Config maps the [client]
+// and [channels] sections onto these).
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "hub/CommandDecoder.h"
+#include "hub/Namespace.h"
+
+namespace wshub::hub {
+
+struct HubOptions {
+  // Anonymous connections may use namespaces whose access is `anyone` without sending
+  // `connect`. When false, every connection must `connect` with a valid token within
+  // connect_timeout, and may do nothing else before (4001 / 4005 otherwise).
+  bool allow_anonymous = false;
+  std::chrono::milliseconds connect_timeout{10'000};
+  size_t max_subscriptions = 128;  // per connection -> limit_exceeded
+  DecoderLimits decoder;           // payload size and batch length
+  // Presence entries are written with this TTL and refreshed by the node at a third of
+  // it, so a crashed node's clients disappear (cluster brokers); 0: no expiry.
+  std::chrono::milliseconds presence_ttl{0};
+  std::string node_id;  // prefix of client ids; random when empty
+  NamespaceTable namespaces;
+};
+
+}  // namespace wshub::hub

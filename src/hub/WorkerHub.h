@@ -1,0 +1,133 @@
+#pragma once
+// The hub's per-worker half: the clients on this worker, its channel index and user
+// index, and the fan-out. Everything here runs on the worker's loop thread; other
+// threads reach it only through loop().post() (Hub does that for publications).
+//
+// Fan-out: a publication arrives once per worker. It is encoded once per encoding in use
+// and framed once (ws::FramedMessage), and every subscriber's output queue takes a
+// reference to the same frame; the write itself happens when the loop pass ends, one
+// writev per connection however many frames it collected (corking).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "hub/Broker.h"
+#include "hub/ChannelIndex.h"
+#include "hub/Client.h"
+#include "hub/CommandDecoder.h"
+#include "hub/MessageEncoder.h"
+#include "hub/Publication.h"
+#include "hub/StringMap.h"
+#include "net/EventLoop.h"
+
+namespace wshub::ws {
+class FramedMessage;
+}
+
+namespace wshub::hub {
+
+class Hub;
+
+// Counters written by the worker thread only (relaxed atomics: read by scrapers).
+struct HubCounters {
+  std::atomic<uint64_t> publications_received{0};  // publications that reached this worker
+  std::atomic<uint64_t> deliveries{0};             // publication frames queued to subscribers
+  std::atomic<uint64_t> deliveries_dropped{0};     // refused by a subscriber's queue (slow consumer)
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> command_errors{0};
+  void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+class WorkerHub {
+ public:
+  WorkerHub(Hub& hub, net::EventLoop& loop, unsigned index);
+  ~WorkerHub();
+  WorkerHub(const WorkerHub&) = delete;
+  WorkerHub& operator=(const WorkerHub&) = delete;
+
+  // --- for the server endpoint (loop thread) ---
+  Client* open_client(Peer& peer, Encoding encoding, std::optional<Credentials> credentials);
+  void close_client(Client* client);  // the WebSocket is gone: unsubscribe, leave, free
+
+  // --- from the Hub (posted to this loop) ---
+  void deliver_publication(const PublicationPtr& publication);
+  void deliver_join_leave(bool join, const std::string& channel, const ClientInfo& client);
+  void deliver_user_message(const std::string& user, const PublicationPtr& message);
+  void on_node_subscribed(const std::string& channel, const Result<Unit>& result);
+
+  // --- for Client ---
+  void subscribe(Client& client, const ClientCommand& command);
+  void unsubscribe(Client& client, const ClientCommand& command);
+  void publish(Client& client, const ClientCommand& command);
+  void presence(Client& client, const ClientCommand& command);
+  void history(Client& client, const ClientCommand& command);
+  void user_connected(Client& client);  // joins the user index once authenticated
+
+  // Runs `task` on this loop: at once when already on it, else posted. A completion
+  // from the broker comes back here before it touches a client.
+  void run_here(std::function<void()> task);
+  // The client with this local id, if it is still connected.
+  Client* find_client(uint64_t local_id);
+
+  Hub& hub() { return hub_; }
+  net::EventLoop& loop() { return loop_; }
+  unsigned index() const { return index_; }
+  CommandDecoder& decoder() { return decoder_; }
+  const MessageEncoder& encoder(Encoding e) const { return e == Encoding::json ? json_ : msgpack_; }
+  std::string& scratch() { return scratch_; }
+  HubCounters& counters() { return counters_; }
+  size_t client_count() const { return clients_.size(); }
+  size_t channel_count() const { return channels_.channel_count(); }
+
+ private:
+  struct Framed;
+  void continue_subscribe(Client& client, Subscription& subscription);
+  void finish_subscribe(uint64_t client_id, const std::string& channel, uint64_t generation,
+                        Result<HistoryResult> result);
+  void fail_subscribe(Client& client, Subscription& subscription, const Error& error);
+  void drop_subscription(Client& client, Subscription& subscription, bool announce);
+  void release_entry_if_empty(ChannelEntry& entry);
+  void finish_subscribe_ok(Client& client, Subscription& subscription, HistoryResult& history);
+  void announce_join(Client& client, Subscription& subscription);
+  void send_publication(Client& client, Subscription& subscription, const PublicationPtr& publication,
+                        Framed& framed);
+
+  Hub& hub_;
+  net::EventLoop& loop_;
+  unsigned index_;
+  uint64_t next_local_id_ = 1;
+  uint64_t next_generation_ = 1;
+  std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;
+  StringMap<std::vector<Client*>> users_;
+  ChannelIndex channels_;
+  CommandDecoder decoder_;
+  MessageEncoder json_{Encoding::json};
+  MessageEncoder msgpack_{Encoding::msgpack};
+  std::string scratch_;
+  std::string publication_scratch_;
+  HubCounters counters_;
+  // Clients closed during this pass: freed by a timer on a later pass, so a Client is
+  // never freed inside its own callback or while a fan-out walks past it.
+  std::vector<std::unique_ptr<Client>> graveyard_;
+  net::TimerNode reaper_;
+  static void on_reaper(net::TimerNode* node);
+  static void on_connect_timeout(net::TimerNode* node);
+};
+
+template <typename Write>
+void Client::send(Write&& write) {
+  std::string& out = hub_.scratch();
+  out.clear();
+  write(encoder(), out);
+  peer_.send_message(out);
+}
+
+}  // namespace wshub::hub

@@ -1,0 +1,52 @@
+#include "server/Node.h"
+
+#include "broker/MemoryBroker.h"
+#include "server/Endpoints.h"
+#include "server/ProtocolEndpoint.h"
+
+namespace wshub::server {
+
+hub::HubOptions hub_options_from(const Config& config) {
+  hub::HubOptions options;
+  options.allow_anonymous = config.client.allow_anonymous;
+  options.connect_timeout = config.client.connect_timeout;
+  options.max_subscriptions = config.client.max_subscriptions;
+  options.decoder.max_payload_size = config.client.max_payload_size;
+  options.decoder.max_batch = config.client.max_batch;
+  hub::NamespaceOptions default_namespace = config.channels;
+  default_namespace.name.clear();
+  options.namespaces = hub::NamespaceTable(std::move(default_namespace));
+  for (const hub::NamespaceOptions& ns : config.namespaces) options.namespaces.add(ns);
+  return options;
+}
+
+Node::Node(Config config) {
+  broker_ = std::make_unique<broker::MemoryBroker>();
+  server_ = std::make_unique<Server>(std::move(config));
+  hub_ = std::make_unique<hub::Hub>(hub_options_from(server_->config()), *broker_, authenticator_.get());
+  std::vector<hub::WorkerHub*> hubs;
+  for (unsigned i = 0; i < server_->worker_count(); ++i) hubs.push_back(&hub_->add_worker(server_->worker(i).loop()));
+  protocol_ = std::make_unique<ProtocolEndpoint>(std::move(hubs));
+  server_->add_endpoint("/websocket", protocol_.get());
+  if (server_->config().echo_endpoint) {
+    echo_ = std::make_unique<EchoEndpoint>();
+    server_->add_endpoint("/echo", echo_.get());
+  }
+}
+
+Node::~Node() {
+  // Stop the worker threads first (they call into the hub); then free the hub while the
+  // workers' loops still exist (clients cancel their timers there); then the engine, and
+  // last the broker the hub listened to.
+  server_->shutdown();
+  server_->wait();
+  hub_.reset();
+  server_.reset();
+  broker_.reset();
+}
+
+void Node::start() { server_->start(); }
+void Node::shutdown() { server_->shutdown(); }
+void Node::wait() { server_->wait(); }
+
+}  // namespace wshub::server

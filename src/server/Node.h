@@ -1,0 +1,49 @@
+#pragma once
+// A whole wshub node in one object: the engine (Server: listeners, workers), the broker,
+// the hub on every worker, and the endpoints (/websocket, and /echo when configured).
+// apps/wshub runs one; an application that embeds wshub runs one in its own process.
+// Construction does everything that can fail and throws StartupError.
+#include <memory>
+#include <string>
+
+#include "hub/Hub.h"
+#include "server/Config.h"
+#include "server/Server.h"
+
+namespace wshub::server {
+
+class ProtocolEndpoint;
+class EchoEndpoint;
+
+class Node {
+ public:
+  explicit Node(Config config);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Before start(): routes application messages of `type` to `handler`.
+  void on(std::string type, hub::TypeHandler handler) { hub_->on(std::move(type), std::move(handler)); }
+
+  void start();
+  void shutdown();  // any thread, idempotent: clients get 4500 and the workers drain
+  void wait();
+
+  hub::Hub& hub() { return *hub_; }
+  Server& server() { return *server_; }
+  const Config& config() const { return server_->config(); }
+  uint16_t port() const { return server_->port(); }
+
+ private:
+  std::unique_ptr<hub::Broker> broker_;
+  std::unique_ptr<hub::Authenticator> authenticator_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<hub::Hub> hub_;
+  std::unique_ptr<ProtocolEndpoint> protocol_;
+  std::unique_ptr<EchoEndpoint> echo_;
+};
+
+// The hub's options from the configuration ([client], [channels], [namespaces]).
+hub::HubOptions hub_options_from(const Config& config);
+
+}  // namespace wshub::server

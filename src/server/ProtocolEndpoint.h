@@ -1,0 +1,27 @@
+#pragma once
+// /websocket: the wshub protocol (docs/protocol.md). Bridges the engine's connections to
+// the hub: a Client per open WebSocket on the connection's own worker, frames in, close
+// codes out (4500 on shutdown, 4008 for slow consumers).
+#include <vector>
+
+#include "hub/WorkerHub.h"
+#include "server/Connection.h"
+
+namespace wshub::server {
+
+class ProtocolEndpoint final : public WebSocketBehavior {
+ public:
+  // `hubs[i]` is the WorkerHub of worker i.
+  explicit ProtocolEndpoint(std::vector<hub::WorkerHub*> hubs) : hubs_(std::move(hubs)) {}
+
+  void on_open(Connection& connection) override;
+  void on_message(Connection& connection, ws::Opcode opcode, std::span<const std::byte> payload) override;
+  void on_close(Connection& connection, uint16_t code, std::string_view reason) override;
+  void on_server_shutdown(Connection& connection) override;
+  void on_slow_consumer(Connection& connection) override;
+
+ private:
+  std::vector<hub::WorkerHub*> hubs_;
+};
+
+}  // namespace wshub::server
