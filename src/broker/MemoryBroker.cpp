@@ -19,7 +19,7 @@ MemoryShard& MemoryBroker::shard_for(const std::string& channel) const {
   // The map inside a shard hashes the name again; the upper bits pick the shard so the two
   // uses of one hash do not correlate.
   const size_t hash = std::hash<std::string>{}(channel);
-  return *shards_[(hash >> 32 ^ hash) % kShards];
+  return *shards_[((hash >> 32) ^ hash) % kShards];
 }
 
 void MemoryBroker::set_event_handler(hub::BrokerEventHandler* handler) {

@@ -17,29 +17,40 @@
 // sees publications in offset order and never runs concurrently with itself (two workers
 // publishing to one channel are serialised by the lock, not by the handler), and a publication
 // is in history before it is delivered, as the contract requires. publish_join/publish_leave
-// deliver under the same lock, ordered with the publications. The lock is held per
-// publication, not per delivery: the hub's handler fans out by pushing one reference-counted
-// pointer onto each worker's lock-free queue, so the critical section stays short. The price is
-// a rule for handlers: an event handler must not call back into the broker synchronously (the
-// shard mutex is not recursive; the hub never does, it only enqueues).
+// deliver under the same lock, ordered with the publications. The price is a rule for
+// handlers: an event handler must not call back into the broker synchronously (the shard mutex
+// is not recursive; the hub never does, it only enqueues).
 //
-// Decisions where the contract leaves room (the conformance suite checks them, so Redis and
-// NATS brokers must match):
-//  * A channel without history (options.history.size == 0) has no stream: publish returns
-//    {0, ""} (offset 0, empty epoch), stores nothing and still delivers; history() returns
-//    {0, ""}, no publications and since_available == false (nothing can be recovered), even if
-//    a stream from an earlier configuration still exists (it then expires by its meta_ttl).
-//  * history() with size > 0 on a channel never published to creates the stream: position
-//    {0, epoch}, and the same epoch is returned by later reads and by the first publish (offset
-//    1). A client that subscribed to a quiet channel can therefore recover with {0, epoch}.
-//    Like a publish, a history read is activity and keeps the stream from being forgotten.
+// STYLE.md wants no mutex on a per-message path; this lock is the deliberate exception, and it
+// is held per publication, never per delivery, per connection or per received frame: the hub's
+// handler fans out by pushing one reference-counted pointer onto each worker's lock-free queue,
+// so the critical section is an offset increment, a ring append and a few queue pushes. It is
+// what a cross-worker order costs in one process (a Redis broker pays a round trip instead).
+//
+// Decisions where the contract leaves room. [all] marks what the conformance suite checks for
+// every broker (Redis and NATS must match); the rest is memory-specific (memory_broker_test).
+//  * [all] A channel without history (options.history.size == 0) has no stream: publish
+//    returns {0, ""} (offset 0, empty epoch), stores nothing and still delivers; history()
+//    returns {0, ""}, no publications and since_available == false (nothing can be recovered).
+//    A stream left from an earlier configuration is ignored, and expires by its meta_ttl.
+//  * [all] history() with size > 0 on a channel never published to creates the stream:
+//    position {0, epoch}, and the same epoch is returned by later reads and by the first
+//    publish (offset 1). A client that subscribed to a quiet channel can therefore recover with
+//    {0, epoch}. Like a publish, a history read is activity: it keeps the stream from being
+//    forgotten.
+//  * [all] remove_history forgets the stream: the next publish or read starts a new epoch.
+//  * [all] A publication's TTL runs from its own publish time.
+//  * [all] Idempotency: a key is remembered per (channel, key) for idempotency_window, also for
+//    channels without history (the retry returns {0, ""} and is not delivered again). A window
+//    of 0 remembers nothing. At most `max_idempotency_keys_per_shard` keys per shard, oldest
+//    evicted first.
+//  * [all] Presence stats count distinct non-empty users (anonymous clients are clients, not
+//    users). Presence TTL 0 means "until removed".
 //  * meta_ttl 0 means "never forget" (like ttl 0: "keep forever").
-//  * remove_history forgets the stream: the next publish or read starts a new epoch.
-//  * A publication's TTL runs from its publish time; the TTL and size of the latest call apply.
-//  * Idempotency: a key is remembered per (channel, key) for idempotency_window (0: not at all),
-//    also for channels without history (the retry returns {0, ""} and is not delivered again).
-//    At most `max_idempotency_keys_per_shard` keys per shard; the oldest are evicted first.
-//  * Presence stats count distinct non-empty users (anonymous clients are clients, not users).
+//  * The size and TTL of the latest call apply to every kept publication (lowering the size
+//    trims at once).
+//  * With `since` in another epoch, since_available is false and the publications start at the
+//    oldest kept (the old offset means nothing); see MemoryHistory::read.
 //  * Subscriptions are a set per node, not a count: subscribing twice then unsubscribing once
 //    unsubscribes (the hub counts its local subscribers).
 //  * send_to_user always delivers (no subscription needed), with channel cleared and offset 0.
