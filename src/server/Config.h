@@ -68,6 +68,19 @@ struct BackendConfig {
   size_t max_pending = 1024;    // [backend] max_pending requests waiting per worker
 };
 
+// [auth]: how connection and subscription tokens (JWT) are verified (docs/security.md).
+// With no key configured, tokens are refused and only anonymous access works.
+struct AuthConfig {
+  std::string hmac_secret;                    // [auth] hmac_secret: HS256/384/512 (32+ bytes)
+  std::vector<std::string> public_key_files;  // [auth] public_key_file: PEM files, "path" or "kid=path"
+  std::string jwks_file;                      // [auth] jwks_file: a JSON Web Key Set
+  std::string audience;                       // [auth] audience: required `aud` when set
+  std::string issuer;                         // [auth] issuer: required `iss` when set
+  bool require_exp = true;                    // [auth] require_exp
+  Duration leeway{0};                         // [auth] leeway: clock skew allowed on exp/nbf/iat
+  bool enabled() const { return !hmac_secret.empty() || !public_key_files.empty() || !jwks_file.empty(); }
+};
+
 struct Config {
   ListenConfig listen;
   unsigned workers = 0;               // [server] workers: 0 = one per core
@@ -87,6 +100,7 @@ struct Config {
   // [routes]: application message type -> back-end URL that wshub POSTs it to.
   std::map<std::string, std::string> routes;
   BackendConfig backend;
+  AuthConfig auth;
 };
 
 }  // namespace wshub::server

@@ -126,6 +126,12 @@ ConfigKey listen_key(std::string_view name, std::string_view help) {
                    [](const Config& c) { return ConfigValue(format_listen_address(c.listen)); }};
 }
 
+// A key whose value --print-config masks (keys, secrets).
+ConfigKey secret_key(ConfigKey key) {
+  key.secret = true;
+  return key;
+}
+
 // Who may do something in a namespace: nobody, authenticated, anyone, token.
 template <class Field>
 ConfigKey access_key(std::string_view name, std::string_view help, Field field) {
@@ -284,6 +290,26 @@ std::vector<ConfigKey> make_keys() {
       integer_key(
           "backend.max_pending", "routed messages waiting for a connection per worker; more get error 112",
           1, kUnbounded, [](auto& c) -> auto& { return c.backend.max_pending; }),
+
+      secret_key(string_key(
+          "auth.hmac_secret", "secret for HS256/384/512 tokens (at least 32 bytes)",
+          [](auto& c) -> auto& { return c.auth.hmac_secret; })),
+      string_list_key(
+          "auth.public_key_file", "PEM public keys (RSA, EC, Ed25519) as \"path\" or \"kid=path\"",
+          [](auto& c) -> auto& { return c.auth.public_key_files; }),
+      string_key(
+          "auth.jwks_file", "a JSON Web Key Set file with the verification keys",
+          [](auto& c) -> auto& { return c.auth.jwks_file; }),
+      string_key(
+          "auth.audience", "when set, tokens must name it in `aud`", [](auto& c) -> auto& { return c.auth.audience; }),
+      string_key(
+          "auth.issuer", "when set, tokens must have it as `iss`", [](auto& c) -> auto& { return c.auth.issuer; }),
+      boolean_key(
+          "auth.require_exp", "refuse connection tokens without `exp`",
+          [](auto& c) -> auto& { return c.auth.require_exp; }),
+      duration_key(
+          "auth.leeway", "clock skew allowed when checking exp, nbf and iat (0 to 5m)", Duration{0},
+          [](auto& c) -> auto& { return c.auth.leeway; }),
   };
 }
 
@@ -353,7 +379,7 @@ bool is_config_section(std::string_view name) {
 }
 
 std::span<const std::string_view> tool_environment_variables() {
-  static constexpr std::string_view kTools[] = {"WSHUB_BIN", "WSHUB_BENCH_BIN"};
+  static constexpr std::string_view kTools[] = {"WSHUB_BIN", "WSHUB_BENCH_BIN", "WSHUB_EXAMPLES_DIR", "WSHUB_TEST_URL"};
   return kTools;
 }
 

@@ -1,6 +1,8 @@
 #include "server/Node.h"
 
+#include "auth/JwtAuthenticator.h"
 #include "broker/MemoryBroker.h"
+#include "server/BackendRoutes.h"
 #include "server/Endpoints.h"
 #include "server/ProtocolEndpoint.h"
 
@@ -20,12 +22,40 @@ hub::HubOptions hub_options_from(const Config& config) {
   return options;
 }
 
+namespace {
+
+std::unique_ptr<hub::Authenticator> make_authenticator(const AuthConfig& config) {
+  if (!config.enabled()) return nullptr;
+  auth::AuthOptions options;
+  options.hmac_secret = config.hmac_secret;
+  options.public_key_files = config.public_key_files;
+  options.jwks_file = config.jwks_file;
+  options.audience = config.audience;
+  options.issuer = config.issuer;
+  options.require_exp = config.require_exp;
+  options.leeway = std::chrono::duration_cast<std::chrono::seconds>(config.leeway);
+  try {
+    return auth::JwtAuthenticator::create(options);
+  } catch (const std::runtime_error& e) {
+    throw StartupError(std::string("auth: ") + e.what());
+  }
+}
+
+}  // namespace
+
 Node::Node(Config config) {
   broker_ = std::make_unique<broker::MemoryBroker>();
+  authenticator_ = make_authenticator(config.auth);
   server_ = std::make_unique<Server>(std::move(config));
   hub_ = std::make_unique<hub::Hub>(hub_options_from(server_->config()), *broker_, authenticator_.get());
   std::vector<hub::WorkerHub*> hubs;
-  for (unsigned i = 0; i < server_->worker_count(); ++i) hubs.push_back(&hub_->add_worker(server_->worker(i).loop()));
+  std::vector<net::EventLoop*> loops;
+  for (unsigned i = 0; i < server_->worker_count(); ++i) {
+    loops.push_back(&server_->worker(i).loop());
+    hubs.push_back(&hub_->add_worker(*loops.back()));
+  }
+  routes_ = std::make_unique<BackendRoutes>(server_->config(), loops);
+  routes_->install(*hub_);
   protocol_ = std::make_unique<ProtocolEndpoint>(std::move(hubs));
   server_->add_endpoint("/websocket", protocol_.get());
   if (server_->config().echo_endpoint) {
@@ -40,6 +70,7 @@ Node::~Node() {
   // last the broker the hub listened to.
   server_->shutdown();
   server_->wait();
+  routes_.reset();
   hub_.reset();
   server_.reset();
   broker_.reset();

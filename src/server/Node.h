@@ -14,6 +14,7 @@ namespace wshub::server {
 
 class ProtocolEndpoint;
 class EchoEndpoint;
+class BackendRoutes;
 
 class Node {
  public:
@@ -39,6 +40,7 @@ class Node {
   std::unique_ptr<hub::Authenticator> authenticator_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<hub::Hub> hub_;
+  std::unique_ptr<BackendRoutes> routes_;
   std::unique_ptr<ProtocolEndpoint> protocol_;
   std::unique_ptr<EchoEndpoint> echo_;
 };
