@@ -300,7 +300,7 @@ int ResponseParser::check_headers() {
 
   // Message length (RFC 9112 §6.3). http_parser frames "Transfer-Encoding: gzip" as read-until-close and
   // tolerates some combinations we do not; decide here, once.
-  size_t cl_lines = 0, te_lines = 0;
+  size_t cl_lines = 0, te_lines = 0, ct_lines = 0;
   std::string te_list, connection;
   for (const auto& [name, value] : response_.headers) {
     if (iequals(name, "Content-Length")) {
@@ -310,8 +310,8 @@ int ResponseParser::check_headers() {
       te_list += te_list.empty() ? value : ", " + value;
     } else if (iequals(name, "Connection")) {
       connection += connection.empty() ? value : ", " + value;
-    } else if (iequals(name, "Content-Type") && response_.content_type.empty()) {
-      response_.content_type = value;
+    } else if (iequals(name, "Content-Type") && ct_lines++ == 0) {
+      response_.content_type = value;  // the first one, even when empty: header() agrees
     }
   }
   const bool no_body = status == 204 || status == 304;

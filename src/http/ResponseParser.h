@@ -79,6 +79,7 @@ class ResponseParser {
   // request (HTTP/1.1 without "Connection: close", HTTP/1.0 with "keep-alive", never after a body that ran
   // until the connection closed).
   HttpResponse& response() { return response_; }
+  const HttpResponse& response() const { return response_; }
   bool keep_alive() const { return keep_alive_ && !until_close_; }
 
   // Prepares for the next response on the same connection; keeps buffer capacity.
