@@ -131,10 +131,7 @@ void ClientConnection::on_io(uint32_t events) {
     case State::busy:
       // Read before writing: a server that answers early (a 413 while we still send) and closes must have
       // its answer read, not an EPIPE from the write reported instead.
-      if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-        read_response();
-        if (state_ != State::busy) return;
-      }
+      if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && read_response()) return;
       if (events & (EPOLLOUT | EPOLLERR)) write_request();
       return;
   }
@@ -149,8 +146,7 @@ void ClientConnection::finish_connect() {
     return;
   }
   state_ = State::busy;
-  set_interest(EPOLLIN | EPOLLOUT);
-  write_request();
+  write_request();  // sets the interest for what remains to do
 }
 
 void ClientConnection::write_request() {
@@ -168,10 +164,15 @@ void ClientConnection::write_request() {
       parts[count++] = {const_cast<char*>(body.data()) + offset, body.size() - offset};
     }
     const net::IoResult r = transport_->writev(parts, count);
-    if (r.status == net::IoStatus::want_write) return;  // write interest stays on
+    if (r.status == net::IoStatus::want_write) {
+      set_interest(EPOLLIN | EPOLLOUT);
+      return;
+    }
     if (r.status != net::IoStatus::ok) {
-      fail(HttpClientErrorKind::connection_lost,
-           std::string("write: ") + std::strerror(transport_ ? transport_->last_errno() : 0));
+      // Usually the keep-alive race (EPIPE or ECONNRESET from a connection the server closed): retryable,
+      // like a close seen by a read, when nothing of a response came.
+      const std::string why = std::string("write: ") + std::strerror(transport_->last_errno());
+      fail(parser_.started() ? HttpClientErrorKind::bad_response : HttpClientErrorKind::connection_lost, why);
       return;
     }
     sent_ += r.bytes;
@@ -179,51 +180,44 @@ void ClientConnection::write_request() {
   set_interest(EPOLLIN);
 }
 
-void ClientConnection::read_response() {
+bool ClientConnection::read_response() {
   const net::IoResult r = transport_->read(read_buffer_);
-  switch (r.status) {
-    case net::IoStatus::want_read:
-    case net::IoStatus::want_write:
-      return;
-    case net::IoStatus::ok: {
-      const auto parsed =
-          parser_.feed(std::span<const char>(reinterpret_cast<const char*>(read_buffer_.data()), r.bytes));
-      switch (parsed.status) {
-        case ResponseParser::Status::need_more:
-          return;
-        case ResponseParser::Status::complete:
-          response_complete(parsed.consumed < r.bytes);
-          return;
-        case ResponseParser::Status::malformed:
-          fail(HttpClientErrorKind::bad_response, std::string(parsed.reason));
-          return;
-        case ResponseParser::Status::too_large:
-          fail(HttpClientErrorKind::too_large, std::string(parsed.reason));
-          return;
-      }
-      return;
+  if (r.status == net::IoStatus::want_read || r.status == net::IoStatus::want_write) return false;
+  if (r.status == net::IoStatus::ok) {
+    const auto parsed =
+        parser_.feed(std::span<const char>(reinterpret_cast<const char*>(read_buffer_.data()), r.bytes));
+    switch (parsed.status) {
+      case ResponseParser::Status::need_more:
+        return false;
+      case ResponseParser::Status::complete:
+        response_complete(parsed.consumed < r.bytes);
+        return true;
+      case ResponseParser::Status::malformed:
+        fail(HttpClientErrorKind::bad_response, std::string(parsed.reason));
+        return true;
+      case ResponseParser::Status::too_large:
+        fail(HttpClientErrorKind::too_large, std::string(parsed.reason));
+        return true;
     }
-    case net::IoStatus::closed:
-    case net::IoStatus::error: {
-      const bool reset = r.status == net::IoStatus::error;
-      const std::string why = reset ? std::string("reset: ") + std::strerror(transport_->last_errno())
-                                    : std::string("closed by the server");
-      // Nothing received: the classic keep-alive race (or a server that died), which the pool may retry.
-      if (!parser_.started()) {
-        fail(HttpClientErrorKind::connection_lost, why + " before responding");
-        return;
-      }
-      // A body delimited by the end of the connection is complete at the FIN, never at a reset.
-      const auto parsed =
-          reset ? ResponseParser::Result{ResponseParser::Status::malformed} : parser_.finish();
-      if (parsed.status == ResponseParser::Status::complete) {
-        response_complete(false);
-      } else {
-        fail(HttpClientErrorKind::bad_response, "connection " + why + " mid-response");
-      }
-      return;
-    }
+    return false;
   }
+  // End of stream or reset.
+  const bool reset = r.status == net::IoStatus::error;
+  const std::string why = reset ? std::string("reset: ") + std::strerror(transport_->last_errno())
+                                : std::string("closed by the server");
+  // Nothing received: the keep-alive race (or a server that died), which the pool may retry.
+  if (!parser_.started()) {
+    fail(HttpClientErrorKind::connection_lost, why + " before responding");
+    return true;
+  }
+  // A body delimited by the end of the connection is complete at the FIN, never at a reset.
+  const auto parsed = reset ? ResponseParser::Result{ResponseParser::Status::malformed} : parser_.finish();
+  if (parsed.status == ResponseParser::Status::complete) {
+    response_complete(false);
+  } else {
+    fail(HttpClientErrorKind::bad_response, "connection " + why + " mid-response");
+  }
+  return true;
 }
 
 void ClientConnection::response_complete(bool bytes_follow) {

@@ -67,7 +67,8 @@ class ClientConnection final : public net::IoHandler {
   void on_io(uint32_t events) override;
   void finish_connect();
   void write_request();
-  void read_response();
+  // True when it reported to the pool (the exchange ended): the caller must not touch the socket again.
+  bool read_response();
   void response_complete(bool bytes_follow);
   // Closes and reports the failure of the current request to the pool.
   void fail(HttpClientErrorKind kind, std::string message);
