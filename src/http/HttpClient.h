@@ -31,7 +31,7 @@
 namespace wshub::net {
 class EventLoop;
 struct TimerNode;
-}
+}  // namespace wshub::net
 
 namespace wshub::http {
 
