@@ -392,14 +392,19 @@ TEST_F(HttpClientTest, ConnectionRefusedIsConnectFailed) {
   socklen_t length = sizeof address;
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  HttpClient client(loop, {});
-  Outcome& o =
-      post(client, endpoint_for("http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/"));
-  ASSERT_TRUE(run_until([&] { return o.done; }));
-  ASSERT_TRUE(o.error) << describe(o);
-  EXPECT_EQ(o.error->kind, HttpClientErrorKind::connect_failed);
-  EXPECT_NE(o.error->message.find("refused"), std::string::npos) << o.error->message;
+  // One connection at a time: the queued requests each get their own attempt as the one before fails.
+  HttpClient client(loop, options_with(1));
+  const auto endpoint = endpoint_for("http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/");
+  for (int i = 0; i < 3; ++i) post(client, endpoint);
+  EXPECT_EQ(client.queued(), 2u);
+  ASSERT_TRUE(run_until([&] { return all_done(); }));
+  for (const auto& o : outcomes) {
+    ASSERT_TRUE(o->error) << describe(*o);
+    EXPECT_EQ(o->error->kind, HttpClientErrorKind::connect_failed);
+    EXPECT_NE(o->error->message.find("refused"), std::string::npos) << o->error->message;
+  }
   EXPECT_EQ(client.open_connections(), 0u);
+  EXPECT_EQ(client.queued(), 0u);
   ::close(fd);
 }
 
