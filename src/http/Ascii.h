@@ -39,4 +39,16 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
+// RFC 9110 §5.6.2 token (tchar+): header names, transfer codings, connection options.
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace wshub::http

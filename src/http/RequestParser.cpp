@@ -17,19 +17,6 @@ namespace {
 // http_parser's own numeric limits; see check_headers() for why these do not replace ours.
 constexpr size_t kMaxUrlParseLength = 0xffff;  // http_parser_url stores 16-bit offsets
 
-// RFC 9110 §5.6.2 tchar. Non-strict http_parser lets a space end a header name ("Host : x"), which §5.1 of
-// RFC 9112 requires us to reject: a proxy may read "Content-Length :" as another header than we would.
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // Maps an http_parser error that no callback of ours raised to a status. Everything that is not a size
 // problem is a malformed request: the 501/505/413 decisions are made in our callbacks, which run first.
 ParseResult from_http_parser_errno(http_errno e) {
@@ -281,6 +268,8 @@ int RequestParser::check_headers() {
   materialize(base_);
   const http_parser& p = *parser_;
   for (const Header& h : request_.headers) {
+    // Non-strict http_parser lets a space end a header name ("Host : x"), which RFC 9112 §5.1 requires us
+    // to reject: a proxy may read "Content-Length :" as another header than we would.
     if (!is_token(h.name)) return fail(400, "malformed header name");
   }
   if (headers_.size() > limits_.max_headers) return fail(431, "too many header fields");
