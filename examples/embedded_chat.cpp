@@ -20,7 +20,7 @@
 namespace {
 
 // Quotes a string for JSON (the application's own tiny helper; any JSON library will do).
-std::string quoted(std::string_view s) {
+std::string json_quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<wshub::Hub> hub;
   try {
     hub = wshub::Hub::create("[server]\nlisten = \"127.0.0.1:" + port + "\"\nworkers = 2\n" +
-                             "[auth]\nhmac_secret = " + quoted(secret) + "\n" +
+                             "[auth]\nhmac_secret = " + json_quoted(secret) + "\n" +
                              "[namespaces.chat]\nsubscribe = \"authenticated\"\nread_presence = \"authenticated\"\n"
                              "presence = true\njoin_leave = true\nhistory_size = 50\n");
   } catch (const std::exception& e) {
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
       return reply.fail(107, "payload: needs a text");
     }
     h->publish("chat:lobby", "shout",
-               "{\"user\":" + quoted(m.user) + ",\"text\":" + quoted(text) + "}");
+               "{\"user\":" + json_quoted(m.user) + ",\"text\":" + json_quoted(text) + "}");
     reply.send(R"({"ok":true})");
   });
 
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         payload["to"].get(to) != simdjson::SUCCESS || payload["text"].get(text) != simdjson::SUCCESS) {
       return reply.fail(107, "payload: needs to and text");
     }
-    h->send_to_user(std::string(to), "dm", "{\"from\":" + quoted(m.user) + ",\"text\":" + quoted(text) + "}");
+    h->send_to_user(std::string(to), "dm", "{\"from\":" + json_quoted(m.user) + ",\"text\":" + json_quoted(text) + "}");
     reply.send(R"({"sent":true})");
   });
 
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     h->presence("chat:lobby", [shared](std::vector<wshub::PresenceEntry> who, std::optional<wshub::Failure> failure) {
       if (failure) return shared->fail(failure->code, failure->message);
       std::string users = "[";
-      for (const wshub::PresenceEntry& e : who) users += (users.size() > 1 ? "," : "") + quoted(e.user);
+      for (const wshub::PresenceEntry& e : who) users += (users.size() > 1 ? "," : "") + json_quoted(e.user);
       shared->send("{\"users\":" + users + "]}");
     });
   });
