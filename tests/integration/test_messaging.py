@@ -2,13 +2,16 @@
 presence and join/leave, recovery after a reconnect, ordering across workers, MessagePack,
 and bad input that gets a clear error while the connection and everyone else carry on."""
 import asyncio
+import http.server
 import json
+import threading
+import time
 import unittest
 
 import msgpack
 import websockets
 
-from wshub_testlib import Server, main, needs_own_server
+from wshub_testlib import Server, free_port, main, needs_own_server
 
 PLAYGROUND = {
     "client": {"allow_anonymous": True},
@@ -166,7 +169,10 @@ class Rooms(unittest.TestCase):
             await c.ws.send(json.dumps([{"type": "ping", "id": 1}, {"type": "subscribe", "id": 2, "channel": "batch"},
                                         {"type": "ping", "id": 3}]))
             replies = [await asyncio.wait_for(c.pushes.get(), 5) for _ in range(3)]
-            self.assertEqual([(r["type"], r["id"]) for r in replies], [("pong", 1), ("subscribed", 2), ("pong", 3)])
+            # Each command gets its reply; a subscribe waits for the broker, so replies are
+            # matched by id, not by position.
+            self.assertEqual(sorted((r["id"], r["type"]) for r in replies), [(1, "pong"), (2, "subscribed"), (3, "pong")])
+            self.assertEqual(replies[0]["id"], 1)
             await c.close()
         # Replies with ids go to `pending`; none are pending here, so they land in pushes.
         run(go())
@@ -244,7 +250,7 @@ class Recovery(unittest.TestCase):
 
             async def publish_forever(p, k):
                 n = 0
-                while not stop.is_set():
+                while not stop.is_set() and n < 250:  # 3 x 250 stays inside chat's 1000 of history
                     await p.request({"type": "publish", "channel": "chat:race", "payload": {"p": k, "n": n}})
                     n += 1
             tasks = [asyncio.ensure_future(publish_forever(p, k)) for k, p in enumerate(pubs)]
@@ -411,6 +417,100 @@ class BadInput(unittest.TestCase):
             self.assertEqual((await c.request({"type": "unsubscribe", "channel": "never"}))["code"], 110)
             await c.close()
         run(go())
+
+
+class Backend(http.server.ThreadingHTTPServer):
+    """A back-end service that wshub routes typed messages to (keep-alive HTTP/1.1)."""
+    request_queue_size = 128  # the default backlog of 5 would refuse wshub's pool
+    daemon_threads = True
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self.server.seen.append((body, self.headers.get("Content-Type")))
+            kind = body["payload"].get("kind") if isinstance(body["payload"], dict) else None
+            status, answer = 200, {"reply": {"echo": body["payload"], "user": body["user"], "type": body["type"]}}
+            if kind == "publish":
+                answer = {"reply": {"ok": True},
+                          "publish": [{"channel": "chat:routed", "type": "routed", "payload": {"by": "backend"}}]}
+            elif kind == "refuse":
+                answer = {"error": {"code": 103, "message": "not your turn"}}
+            elif kind == "crash":
+                status, answer = 500, {"oops": True}
+            elif kind == "slow":
+                time.sleep(1.5)
+            data = json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # wshub gave up on a slow answer and closed the connection
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", free_port()), Backend.Handler)
+        self.seen = []
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+@needs_own_server
+class RoutingByType(unittest.TestCase):
+    """Application messages routed by type to an HTTP back-end, and the back-end's answers."""
+
+    def test_routes(self):
+        backend = Backend()
+        config = dict(PLAYGROUND, routes={"ask": f"http://127.0.0.1:{backend.server_port}/rpc"},
+                      backend={"timeout": "700ms"})
+        try:
+            with Server(config, workers=2) as server:
+                url = server.url("/websocket")
+
+                async def go():
+                    c = await Client.connect(url)
+                    hello = await c.request({"type": "connect"})
+                    r = await c.request({"type": "ask", "payload": {"q": 1}})
+                    self.assertEqual((r["type"], r["payload"]), ("reply", {"echo": {"q": 1}, "user": "", "type": "ask"}))
+                    body, ctype = backend.seen[-1]
+                    self.assertEqual(ctype, "application/json")
+                    self.assertEqual(body["client"], hello["client"])
+                    await c.request({"type": "subscribe", "channel": "chat:routed"})
+                    r = await c.request({"type": "ask", "payload": {"kind": "publish"}})
+                    self.assertEqual(r["payload"], {"ok": True})
+                    routed = await c.push()
+                    self.assertEqual((routed["type"], routed["payload"]), ("routed", {"by": "backend"}))
+                    r = await c.request({"type": "ask", "payload": {"kind": "refuse"}})
+                    self.assertEqual((r["type"], r["code"], r["message"]), ("error", 103, "not your turn"))
+                    r = await c.request({"type": "ask", "payload": {"kind": "crash"}})
+                    self.assertEqual((r["type"], r["code"]), ("error", 112))
+                    r = await c.request({"type": "ask", "payload": {"kind": "slow"}})
+                    self.assertEqual((r["type"], r["code"]), ("error", 112))
+                    # Many at once share the pooled connections and all come back.
+                    replies = await asyncio.gather(*(c.request({"type": "ask", "payload": {"n": n}}) for n in range(50)))
+                    self.assertEqual([r for r in replies if r["type"] != "reply"], [])
+                    self.assertEqual(sorted(r["payload"]["echo"]["n"] for r in replies), list(range(50)))
+                    self.assertEqual((await c.request({"type": "unrouted"}))["code"], 104)
+                    await c.close()
+                run(go())
+        finally:
+            backend.shutdown()
+
+    def test_unreachable_backend(self):
+        config = dict(PLAYGROUND, routes={"ask": f"http://127.0.0.1:{free_port()}/rpc"})
+        with Server(config, workers=1) as server:
+            async def go():
+                c = await Client.connect(server.url("/websocket"))
+                r = await c.request({"type": "ask", "payload": 1})
+                self.assertEqual((r["type"], r["code"]), ("error", 112))
+                self.assertEqual((await c.request({"type": "ping"}))["type"], "pong")
+                await c.close()
+            run(go())
 
 
 @needs_own_server

@@ -42,12 +42,23 @@ def toml_value(v):
 
 
 def render_toml(sections):
+    """{"section": {"key": value, "sub": {...}}}: a dict inside a section is a nested table
+    ([namespaces.chat])."""
     out = []
-    for name, keys in sections.items():
+
+    def table(name, keys):
         out.append(f"[{name}]")
+        nested = []
         for k, v in keys.items():
-            out.append(f"{k} = {toml_value(v)}")
+            if isinstance(v, dict):
+                nested.append((k, v))
+            else:
+                out.append(f"{k} = {toml_value(v)}")
         out.append("")
+        for k, v in nested:
+            table(f"{name}.{k}", v)
+    for name, keys in sections.items():
+        table(name, keys)
     return "\n".join(out)
 
 
