@@ -54,7 +54,8 @@ error_code walk(ondemand::value v, size_t level, size_t& deepest) {
     case json_type::null: {
       bool is_null = false;
       SIMDJSON_TRY(v.is_null().get(is_null));
-      return is_null ? SUCCESS : simdjson::N_ATOM_ERROR;  // "nul", "nullx"
+      // simdjson reports "nul" and "nullx" itself; this only keeps a `false` from passing.
+      return is_null ? SUCCESS : simdjson::N_ATOM_ERROR;
     }
   }
   return simdjson::TAPE_ERROR;

@@ -38,7 +38,8 @@ TEST(MsgpackReader, Scalars) {
   EXPECT_EQ(read_one(hex({0xd1, 0x80, 0x00})).negative, -32768);
   EXPECT_EQ(read_one(hex({0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0})).negative, INT64_MIN);
   // Signed formats holding non-negative values are read as uint.
-  const MsgpackItem positive = read_one(hex({0xd2, 0, 0, 0, 5}));
+  const std::string positive_bytes = hex({0xd2, 0, 0, 0, 5});
+  const MsgpackItem positive = read_one(positive_bytes);
   EXPECT_EQ(positive.kind, MsgpackKind::uint);
   EXPECT_EQ(positive.uint, 5u);
   EXPECT_EQ(read_one(hex({0xca, 0x3f, 0xc0, 0, 0})).number, 1.5);
@@ -47,13 +48,15 @@ TEST(MsgpackReader, Scalars) {
 }
 
 TEST(MsgpackReader, DataAndContainers) {
-  MsgpackItem s = read_one(hex({0xa3, 'a', 'b', 'c'}));
+  const std::string s_bytes = hex({0xa3, 'a', 'b', 'c'});
+  MsgpackItem s = read_one(s_bytes);
   EXPECT_EQ(s.kind, MsgpackKind::str);
   EXPECT_EQ(s.data, "abc");
   EXPECT_EQ(read_one(hex({0xd9, 2, 'h', 'i'})).data, "hi");
   EXPECT_EQ(read_one(hex({0xda, 0, 1, 'x'})).data, "x");
   EXPECT_EQ(read_one(hex({0xc4, 2, 1, 2})).kind, MsgpackKind::bin);
-  MsgpackItem ext = read_one(hex({0xd4, 0xff, 9}));
+  const std::string ext_bytes = hex({0xd4, 0xff, 9});
+  MsgpackItem ext = read_one(ext_bytes);
   EXPECT_EQ(ext.kind, MsgpackKind::ext);
   EXPECT_EQ(ext.ext_type, -1);
   EXPECT_EQ(ext.data, "\x09");
