@@ -50,7 +50,7 @@ std::string_view required_string(const object& key, std::string_view name, const
 std::string required_bytes(const object& key, std::string_view name, size_t exact_size,
                            const std::string& where) {
   std::string bytes;
-  if (!base64url::decode(required_string(key, name, where), bytes, 64 * 1024)) {
+  if (!base64url::decode(required_string(key, name, where), bytes, size_t{64} * 1024)) {
     fail(where, "\"" + std::string(name) + "\" is not base64url without padding");
   }
   if (bytes.empty() || (exact_size != 0 && bytes.size() != exact_size)) {

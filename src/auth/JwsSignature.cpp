@@ -124,7 +124,7 @@ uint8_t* put_integer(std::span<const uint8_t> value, uint8_t* out) {
 }  // namespace
 
 size_t ecdsa_raw_to_der(std::span<const uint8_t> raw, std::span<uint8_t, kMaxEcdsaDerSize> der) {
-  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > 2 * 66) return 0;
+  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > size_t{2} * 66) return 0;
   const size_t half = raw.size() / 2;
   // SEQUENCE { r INTEGER, s INTEGER }; with halves of at most 66 bytes the content is at
   // most 138 bytes, which needs the long length form (0x81 nn) above 127.

@@ -79,8 +79,8 @@ TEST(JwtParser, RefusesLongTokensBeforeDecoding) {
 TEST(JwtParser, RefusesWrongPartCount) {
   const std::string h = b64url(R"({"alg":"HS256"})");
   for (const std::string& bad :
-       {std::string(), std::string("."), std::string("..."), h, h + "." + h,
-        h + "." + h + "." + h + "." + h, h + "." + h + "." + h + "." + h + "." + h}) {
+       {std::string(), std::string("."), std::string("..."), h, h + "." + h, h + "." + h + "." + h + "." + h,
+        h + "." + h + "." + h + "." + h + "." + h}) {
     EXPECT_EQ(parse(bad), JwtError::malformed) << bad;
   }
   EXPECT_EQ(parse(".."), JwtError::bad_header) << "three empty parts: split, then an empty header";
