@@ -65,9 +65,9 @@ def fanout(runs, title):
         rows.sort()
         name = f"d{i}"
         script += block(name, rows)
-        plots_d.append(f"${name} using 1:2 with linespoints title '{label}'")
-        plots_l.append(f"${name} using 1:3 with linespoints dashtype 2 title '{label} p50'")
-        plots_l.append(f"${name} using 1:4 with linespoints title '{label} p99'")
+        plots_d.append(f"${name} using 1:2 with linespoints linecolor {i + 1} title '{label}'")
+        plots_l.append(f"${name} using 1:3 with linespoints linecolor {i + 1} dashtype 2 title '{label} p50'")
+        plots_l.append(f"${name} using 1:4 with linespoints linecolor {i + 1} title '{label} p99'")
     script += header(title, 2)
     script += ("set logscale x\nset xlabel 'publications/s (achieved; the last point of each server is open loop)'\n"
                "set ylabel 'deliveries/s'\nset format y '%.0s%c'\n")
@@ -84,8 +84,8 @@ def idle(runs, title):
                        r.get("kernel_slab_bytes_per_connection") or "NaN") for r in runs if r["label"] == label)
         name = f"d{i}"
         script += block(name, rows)
-        plots_s.append(f"${name} using 1:2 with linespoints title '{label}'")
-        plots_k.append(f"${name} using 1:3 with linespoints title '{label}'")
+        plots_s.append(f"${name} using 1:2 with linespoints linecolor {i + 1} title '{label}'")
+        plots_k.append(f"${name} using 1:3 with linespoints linecolor {i + 1} title '{label}'")
     script += header(title, 2)
     script += "set xlabel 'connections held'\nset ylabel 'server RSS growth, bytes per connection'\nset yrange [0:*]\n"
     script += "plot " + ", ".join(plots_s) + "\n"
@@ -115,7 +115,8 @@ def bars(runs, title, group_key, value_keys, ylabels):
     script += "set yrange [0:*]\n"
     for k, (_, ylabel) in enumerate(value_keys):
         script += f"set ylabel '{ylabel}'\n"
-        cols = ", ".join(f"$v{k} using {j + 2}:xtic(1) title '{label}'" for j, label in enumerate(labels))
+        cols = ", ".join(f"$v{k} using {j + 2}:xtic(1) linecolor {j + 1} title '{label}'"
+                         for j, label in enumerate(labels))
         script += f"plot {cols}\n"
     script += "unset multiplot\n"
     return script
