@@ -277,7 +277,7 @@ failures=0
 bench_run() {
   local out=$1 round=$2 name=$3 label=$4 lines status shown line
   shift 4
-  printf 'round %d/%d  %-10s %-10s ' "$round" "$ROUNDS" "$name" "$label"
+  printf 'round %d/%d  %-11s %-10s ' "$round" "$SUITE_ROUNDS" "$name" "$label"
   wait_quiet
   if lines=$(taskset -c $BENCH_CPU "$BENCH_BIN" "$@" 2>"$LOGDIR/bench.err"); then
     status=ok
@@ -434,6 +434,8 @@ suite_connect() {
 
 for suite in "${SUITES[@]}"; do
   echo "== $suite"
+  SUITE_ROUNDS=1
+  [[ $suite == echo ]] && SUITE_ROUNDS=$ROUNDS
   "suite_$suite"
 done
 

@@ -50,7 +50,7 @@ const char* const kUsage =
     "  --threads N       generator threads per process (default 1)\n"
     "  --processes N     generator processes for fanout and idle (default: as many as the\n"
     "                    open-files limit needs, about 19,500 connections each)\n"
-    "  --sources N       bind clients to 127.0.0.1..127.0.0.N (default: one per 20,000)\n"
+    "  --sources N       bind clients to 127.0.0.1..127.0.0.N (default: one per 8,000)\n"
     "  --concurrency N   fanout, idle: handshakes in progress at once per thread (default 256)\n"
     "  --tls             wss (also implied by a wss:// URL); certificates are not verified\n"
     "  --path PATH       request path instead of the URL's\n"

@@ -30,7 +30,7 @@ std::string make_dial_target(const Options& options, DialTarget& target);
 
 // --processes, or as many as `connections` need under the open-files limit.
 int processes_for(const Options& options, int connections);
-// --sources, or one source address per 20,000 connections (each has ~28k ephemeral ports).
+// --sources, or one source address per 8,000 connections (see Scenario.cpp).
 int sources_for(const Options& options, int connections);
 
 // Shares of `total` split as evenly as possible: share i of n.
