@@ -14,8 +14,9 @@
 #   echo     small, 1k-binary, ping-pong (WSHUB_BENCH_SCENARIOS), WSHUB_BENCH_ROUNDS interleaved
 #            rounds; servers started once. As before.
 #   fanout   10,000 subscribers (WSHUB_BENCH_FANOUT_SUBSCRIBERS) on one channel, 64-byte
-#            payloads, rates WSHUB_BENCH_FANOUT_RATES (10,100,250,500,1000,0; 0 = open loop, last
-#            since it leaves a backlog); wshub with 2 workers (WSHUB_BENCH_FANOUT_WORKERS) on
+#            payloads, rates WSHUB_BENCH_FANOUT_RATES (1,10,20,50,100,250,1000,0; 0 = open loop,
+#            last since it leaves a backlog; one generator core takes ~20-30 publications/s to
+#            10,000 subscribers, so the low rates are where servers are compared); wshub with 2 workers (WSHUB_BENCH_FANOUT_WORKERS) on
 #            /websocket. Each server fresh. wshub is skipped (with a message) while it does not
 #            answer `subscribe` (the hub is on another branch).
 #   idle     10,000 and 19,000 held connections (WSHUB_BENCH_IDLE_COUNTS); server RSS and kernel
@@ -78,7 +79,7 @@ else
   WARMUP="${WSHUB_BENCH_WARMUP:-2}"
   ROUNDS="${WSHUB_BENCH_ROUNDS:-3}"
   FANOUT_SUBSCRIBERS="${WSHUB_BENCH_FANOUT_SUBSCRIBERS:-10000}"
-  FANOUT_RATES="${WSHUB_BENCH_FANOUT_RATES:-10,100,250,500,1000,0}"
+  FANOUT_RATES="${WSHUB_BENCH_FANOUT_RATES:-1,10,20,50,100,250,1000,0}"
   FANOUT_DURATION="${WSHUB_BENCH_FANOUT_DURATION:-5}"
   FANOUT_WARMUP="${WSHUB_BENCH_FANOUT_WARMUP:-1}"
   FANOUT_DRAIN="${WSHUB_BENCH_FANOUT_DRAIN:-2}"
@@ -361,7 +362,7 @@ suite_fanout() {
     SERVER_TEMPLATE[$label]="${SERVER_TEMPLATE[$label]//$API_KEY/\{apikey\}}"
     bench_run "$out.tmp" 1 fanout "$label" fanout --url "ws://127.0.0.1:${PORT[$label]}/websocket" \
       --connections "$FANOUT_SUBSCRIBERS" --channels 1 --size 64 --rates "$FANOUT_RATES" \
-      --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --threads 1 \
+      --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --subscribe-timeout 30 --threads 1 \
       --server-pid "${PID[$label]}" --label "$label" --json
     ran+=("$label")
     stop_server "$label"

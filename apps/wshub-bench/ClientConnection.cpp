@@ -369,7 +369,8 @@ void ClientConnection::on_error(uint16_t, std::string_view why) {
 }
 
 void ClientConnection::finish(bool clean, std::string_view why) {
-  if (state_ == State::closed) return;
+  // Idle: never started (no socket, no owner to tell); closed: told already.
+  if (state_ == State::closed || (state_ == State::idle && fd_ < 0 && !events_)) return;
   state_ = State::closed;
   if (reader_) reader_->stop();
   if (fd_ >= 0) {

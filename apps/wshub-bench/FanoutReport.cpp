@@ -52,6 +52,9 @@ void print_fanout_row(const FanoutPoint& p) {
               window > 0 ? p.cpu.server_s.value_or(0) / window : 0, us_per(p.cpu.server_s, d),
               window > 0 ? p.cpu.generator_s / window : 0, us_per(p.cpu.generator_s, d),
               p.cpu.other_cores.value_or(0));
+  if (p.late > 0)
+    std::printf("        %llu deliveries arrived after the drain (waited %.1f s for them)\n",
+                static_cast<unsigned long long>(p.late), p.settle_s);
   if (!p.first_error.empty()) std::printf("        first problem: %s\n", p.first_error.c_str());
   std::fflush(stdout);
 }
@@ -90,6 +93,8 @@ void print_fanout_json(const Options& o, const FanoutPoint& p, int processes) {
       .field("subscriber_errors", p.sample.errors)
       .field("subscribers_dropped", p.dropped)
       .field("drain_s", p.drain_s, 3)
+      .field("late", p.late)
+      .field("settle_s", p.settle_s, 3)
       .field("server_cpu_s", p.cpu.server_s, 3)
       .field("server_cpu_us_per_delivery",
              p.cpu.server_s ? std::optional<double>(us_per(p.cpu.server_s, d)) : std::nullopt, 4)

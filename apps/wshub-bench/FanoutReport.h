@@ -21,6 +21,8 @@ struct FanoutPoint {
   uint64_t expected = 0;                  // deliveries the point's accepted publications call for
   uint64_t lost = 0;                      // expected - unique received by the end of the drain
   double drain_s = 0;                     // time the drain took
+  uint64_t late = 0;                      // deliveries of this point that arrived after the drain
+  double settle_s = 0;                    // time waited for them
   CpuUse cpu;                             // over the window
   std::string first_error;
 };

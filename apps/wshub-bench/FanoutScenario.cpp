@@ -8,7 +8,10 @@
 //   [window start, end)       publishing, measured: deliveries received in it, latency of
 //                             publications stamped in it, server and generator CPU
 //   [end, end + drain)        no publishing; the last deliveries arrive (it ends early once
-//                             every expected delivery did)
+//                             every expected delivery did); `lost` is counted here
+//   then, if some were lost   wait until deliveries stop arriving (up to 15 s) and report
+//                             them as `late`: an overloaded rate's backlog must not be
+//                             counted as the next rate's deliveries
 // and is one result. Expected deliveries = per channel, (publications sent - publications
 // the server refused) x subscribers subscribed on it at the start; lost = expected -
 // distinct deliveries received, so a subscriber the server dropped loses what it missed.
@@ -28,6 +31,8 @@ namespace {
 
 constexpr double kPublisherConnectSeconds = 10;
 constexpr uint64_t kPointLeadNs = 50'000'000;  // from arming a point to its first publication
+constexpr double kSettleMaxSeconds = 15;
+constexpr int kSettleQuietPolls = 3;  // x 100 ms without a new delivery
 
 struct Ready {
   int subscribed = 0;
@@ -215,6 +220,27 @@ int run_fanout(const Options& options) {
     if (point.first_error.empty() &&
         (point.dropped > 0 || point.sample.errors > 0 || point.sample.misrouted > 0))
       point.first_error = subscriber_error;
+    const bool last_rate = &rate == &options.rates.back();
+    if (point.lost > 0 && !last_rate) {
+      const double settle_start = monotonic_ns() / 1e9;
+      uint64_t seen = total_progress(shares, dropped);
+      for (int quiet = 0;
+           quiet < kSettleQuietPolls && monotonic_ns() / 1e9 - settle_start < kSettleMaxSeconds;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const uint64_t now_seen = total_progress(shares, dropped);
+        quiet = now_seen == seen ? quiet + 1 : 0;
+        seen = now_seen;
+      }
+      point.settle_s = monotonic_ns() / 1e9 - settle_start;
+      SubscriberSample late;
+      std::string ignored;
+      for (auto& share : shares) {
+        uint64_t share_dropped = 0;
+        parse_snapshot(share->call("snapshot"), late, share_dropped, ignored);
+      }
+      point.late = late.unique;
+      point.dropped = dropped;
+    }
     if (options.json) {
       print_fanout_json(options, point, processes);
     } else {

@@ -67,6 +67,7 @@ JsonLine& JsonLine::field(std::string_view k, std::optional<double> value, int d
 }
 
 JsonLine& JsonLine::latency(std::string_view k, const LatencyHistogram& h) {
+  if (h.count() == 0) return raw(k, "null");
   auto us = [](uint64_t ns) { return static_cast<double>(ns) / 1e3; };
   char buf[256];
   std::snprintf(buf, sizeof buf,

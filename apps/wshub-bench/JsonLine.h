@@ -25,7 +25,7 @@ class JsonLine {
   JsonLine& field(std::string_view key, double value, int decimals);
   // null when empty.
   JsonLine& field(std::string_view key, std::optional<double> value, int decimals);
-  // {"p50","p90","p99","p99_9","max","mean"} in microseconds, from nanoseconds.
+  // {"p50","p90","p99","p99_9","max","mean"} in microseconds, from nanoseconds; null when empty.
   JsonLine& latency(std::string_view key, const LatencyHistogram& histogram);
   // A value already written as JSON.
   JsonLine& raw(std::string_view key, std::string_view json);
