@@ -15,8 +15,8 @@
 #            rounds; servers started once. As before.
 #   fanout   10,000 subscribers (WSHUB_BENCH_FANOUT_SUBSCRIBERS) on one channel, 64-byte
 #            payloads, rates WSHUB_BENCH_FANOUT_RATES (1,10,20,50,100,250,1000,0; 0 = open loop,
-#            last since it leaves a backlog; one generator core takes ~20-30 publications/s to
-#            10,000 subscribers, so the low rates are where servers are compared); wshub with 2 workers (WSHUB_BENCH_FANOUT_WORKERS) on
+#            last since it leaves a backlog; the generator spends 0.4-1.5 us per delivery, so one
+#            core takes 70-250 publications/s to 10,000 subscribers); wshub with 2 workers (WSHUB_BENCH_FANOUT_WORKERS) on
 #            /websocket. Each server fresh. wshub is skipped (with a message) while it does not
 #            answer `subscribe` (the hub is on another branch).
 #   idle     10,000 and 19,000 held connections (WSHUB_BENCH_IDLE_COUNTS); server RSS and kernel

@@ -25,7 +25,10 @@ def median(values):
 
 
 def fmt(value, spec):
-    return "-" if value is None else format(value, spec)
+    if value is None:
+        width = "".join(ch for ch in spec.split(".")[0] if ch.isdigit())
+        return "-".rjust(int(width) if width else 1)
+    return format(value, spec)
 
 
 def load(path):
