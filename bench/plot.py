@@ -2,6 +2,7 @@
 """SVG charts of a bench/run.sh results file, drawn by gnuplot (Debian's gnuplot-nox).
 
 usage: bench/plot.py bench/results/<suite>-<time>.json [OUT.svg]
+       bench/plot.py RESULTS.json RESULTS.json ...   (each chart beside its results file)
 
 Writes OUT.svg (default: the results file with .svg) with one line or bar group per server:
   echo     msg/s and p99 latency per scenario (medians over rounds)
@@ -152,4 +153,7 @@ def main(path, out=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    args = sys.argv[1:]
+    if len(args) == 2 and args[1].endswith(".svg"):
+        sys.exit(main(args[0], args[1]))
+    sys.exit(max([main(path) for path in args] or [0]))

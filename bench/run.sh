@@ -105,7 +105,16 @@ if [[ ! -x "$WSHUB_BIN" ]]; then
   echo "run.sh: $WSHUB_BIN is not built: skipping wshub, the peers still run"
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port below the ephemeral range (32768-60999 here), so no client socket holds it, on which
+# nothing listens; the server refuses to start if it is taken after all.
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  return 1
+}
 
 # Waits until something accepts on the port, or the process is gone, or 10 s passed.
 wait_listening() {
@@ -440,11 +449,11 @@ for suite in "${SUITES[@]}"; do
   "suite_$suite"
 done
 
-for out in "${OUTPUTS[@]}"; do
+if ((${#OUTPUTS[@]} > 0)); then
   echo
-  python3 "$ROOT/bench/summarize.py" "$out"
-  python3 "$ROOT/bench/plot.py" "$out" || echo "run.sh: no chart for ${out#"$ROOT"/}"
-done
+  python3 "$ROOT/bench/summarize.py" "${OUTPUTS[@]}"
+  python3 "$ROOT/bench/plot.py" "${OUTPUTS[@]}" || echo "run.sh: the charts could not be drawn"
+fi
 if ((SMOKE)); then
   echo "smoke: ok"
 else

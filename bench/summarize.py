@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side tables of a bench/run.sh results file (JSON Lines), medians over rounds.
 
-usage: bench/summarize.py bench/results/<suite>-<time>.json
+usage: bench/summarize.py bench/results/<suite>-<time>.json [MORE.json ...]
 
 echo: messages/s received; round-trip latency p50/p99 (us); the server's and the
 generator's CPU, in cores busy and in microseconds per message; the CPU everything else on
@@ -214,4 +214,9 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    status = 0
+    for i, path in enumerate(sys.argv[1:]):
+        if i:
+            print()
+        status |= main(path)
+    sys.exit(status)
