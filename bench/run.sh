@@ -37,7 +37,9 @@
 # Other knobs: WSHUB_BIN, WSHUB_BENCH_BIN, WSHUB_BENCH_DURATION (10), WSHUB_BENCH_WARMUP (2),
 # WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_FANOUT_DURATION (5), WSHUB_BENCH_QUIET_WAIT (0): on a
 # shared host, wait up to this many seconds before each run for the machine to be idle.
-# WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
+# WSHUB_BENCH_FANOUT_PUBLISH=http publishes through POST /api/publish (the servers' API key is
+# {apikey} in their commands); WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a
+# header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
 # wshub answers `subscribe` otherwise).
 set -euo pipefail
 
@@ -88,6 +90,12 @@ else
   CONNECT_TLS_COUNT="${WSHUB_BENCH_CONNECT_TLS_COUNT:-2000}"
 fi
 FANOUT_WORKERS="${WSHUB_BENCH_FANOUT_WORKERS:-2}"
+# Publishing through the server API instead of a WebSocket publisher (once wshub has it).
+FANOUT_PUBLISH_ARGS=()
+[[ "${WSHUB_BENCH_FANOUT_PUBLISH:-ws}" == http ]] && FANOUT_PUBLISH_ARGS=(--publish-http --api-key "$API_KEY")
+# An extra upgrade header for every connect run (e.g. "Authorization: Bearer <jwt>").
+CONNECT_ARGS=()
+[[ -n "${WSHUB_BENCH_CONNECT_HEADER:-}" ]] && CONNECT_ARGS=(--header "$WSHUB_BENCH_CONNECT_HEADER")
 for s in "${SCENARIOS[@]}"; do
   [[ -n "${SCENARIO_ARGS[$s]:-}" ]] || { echo "run.sh: unknown scenario '$s'" >&2; exit 64; }
 done
@@ -296,7 +304,7 @@ bench_run() {
     failures=$((failures + 1))
   fi
   echo "$status"
-  shown="wshub-bench $*"
+  shown="wshub-bench$(printf " %q" "$@")"
   shown="${shown//--server-pid ${PID[$label]:-none}/--server-pid \{pid\}}"
   shown="${shown//${PORT[$label]:-none}/\{port\}}"
   while IFS= read -r line; do
@@ -371,7 +379,7 @@ suite_fanout() {
     SERVER_TEMPLATE[$label]="${SERVER_TEMPLATE[$label]//$API_KEY/\{apikey\}}"
     bench_run "$out.tmp" 1 fanout "$label" fanout --url "ws://127.0.0.1:${PORT[$label]}/websocket" \
       --connections "$FANOUT_SUBSCRIBERS" --channels 1 --size 64 --rates "$FANOUT_RATES" \
-      --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --subscribe-timeout 30 --threads 1 \
+      --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --subscribe-timeout 30 --threads 1 "${FANOUT_PUBLISH_ARGS[@]}" \
       --server-pid "${PID[$label]}" --label "$label" --json
     ran+=("$label")
     stop_server "$label"
@@ -414,7 +422,7 @@ suite_connect() {
     start_server "$label" "${ECHO_CMD[$label]}" || continue
     SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
     bench_run "$out.tmp" 1 connect "$label" connect --url "ws://127.0.0.1:${PORT[$label]}/echo" \
-      --connections "$CONNECT_COUNT" --concurrency 100 --threads 1 --server-pid "${PID[$label]}" \
+      --connections "$CONNECT_COUNT" --concurrency 100 --threads 1 "${CONNECT_ARGS[@]}" --server-pid "${PID[$label]}" \
       --label "$label" --json
     ran+=("$label")
     stop_server "$label"
@@ -429,7 +437,8 @@ suite_connect() {
       SERVER_TEMPLATE[$label-tls]="${COMMAND[$label-tls]//${PORT[$label-tls]}/\{port\}}"
       SERVER_TEMPLATE[$label-tls]="${SERVER_TEMPLATE[$label-tls]//$LOGDIR/\{tmp\}}"
       bench_run "$out.tmp" 1 connect-tls "$label-tls" connect --url "wss://127.0.0.1:${PORT[$label-tls]}/echo" \
-        --connections "$CONNECT_TLS_COUNT" --concurrency 100 --threads 1 --server-pid "${PID[$label-tls]}" \
+        --connections "$CONNECT_TLS_COUNT" --concurrency 100 --threads 1 "${CONNECT_ARGS[@]}" \
+        --server-pid "${PID[$label-tls]}" \
         --label "$label" --json
       ran+=("$label-tls")
       stop_server "$label-tls"
