@@ -42,12 +42,18 @@ void print_fanout_row(const FanoutPoint& p) {
   const LatencyHistogram& h = p.sample.latency;
   const double window = p.cpu.window_s;
   const uint64_t d = p.sample.window_deliveries;
-  std::printf("%7s %8.0f %12.0f %8.0f %8.0f %8.0f %8.0f %8llu %6llu %6llu %9.2f %11.3f %9.2f %11.3f %6.2f\n",
-              rate_text(p.rate).c_str(), per_s(p.published, p.point_s), per_s(d, window),
-              static_cast<double>(h.value_at_quantile(0.5)) / 1e3,
-              static_cast<double>(h.value_at_quantile(0.9)) / 1e3,
-              static_cast<double>(h.value_at_quantile(0.99)) / 1e3, static_cast<double>(h.max()) / 1e3,
-              static_cast<unsigned long long>(p.lost), static_cast<unsigned long long>(p.sample.duplicates),
+  // "-" when no publication of the window was delivered by the end of the drain.
+  auto us = [&h](double q) -> std::string {
+    if (h.count() == 0) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f",
+                  static_cast<double>(q >= 1 ? h.max() : h.value_at_quantile(q)) / 1e3);
+    return buf;
+  };
+  std::printf("%7s %8.0f %12.0f %8s %8s %8s %8s %8llu %6llu %6llu %9.2f %11.3f %9.2f %11.3f %6.2f\n",
+              rate_text(p.rate).c_str(), per_s(p.published, p.point_s), per_s(d, window), us(0.5).c_str(),
+              us(0.9).c_str(), us(0.99).c_str(), us(1).c_str(), static_cast<unsigned long long>(p.lost),
+              static_cast<unsigned long long>(p.sample.duplicates),
               static_cast<unsigned long long>(p.dropped),
               window > 0 ? p.cpu.server_s.value_or(0) / window : 0, us_per(p.cpu.server_s, d),
               window > 0 ? p.cpu.generator_s / window : 0, us_per(p.cpu.generator_s, d),

@@ -167,7 +167,8 @@ int run_fanout(const Options& options) {
 
   if (!options.json) print_fanout_header(options, ready.subscribed, processes, target.sources);
   int status = 0;
-  for (const double rate : options.rates) {
+  for (size_t r = 0; r < options.rates.size(); ++r) {
+    const double rate = options.rates[r];
     FanoutPoint point;
     point.rate = rate;
     point.subscribers = ready.subscribed;
@@ -220,7 +221,7 @@ int run_fanout(const Options& options) {
     if (point.first_error.empty() &&
         (point.dropped > 0 || point.sample.errors > 0 || point.sample.misrouted > 0))
       point.first_error = subscriber_error;
-    const bool last_rate = &rate == &options.rates.back();
+    const bool last_rate = r + 1 == options.rates.size();
     if (point.lost > 0 && !last_rate) {
       const double settle_start = monotonic_ns() / 1e9;
       uint64_t seen = total_progress(shares, dropped);
