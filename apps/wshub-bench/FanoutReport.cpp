@@ -50,12 +50,18 @@ void print_fanout_row(const FanoutPoint& p) {
                   static_cast<double>(q >= 1 ? h.max() : h.value_at_quantile(q)) / 1e3);
     return buf;
   };
-  std::printf("%7s %8.0f %12.0f %8s %8s %8s %8s %8llu %6llu %6llu %9.2f %11.3f %9.2f %11.3f %6.2f\n",
+  auto server = [&](bool per_delivery) -> std::string {
+    if (!p.cpu.server_s) return "-";  // no --server-pid
+    char buf[32];
+    std::snprintf(buf, sizeof buf, per_delivery ? "%.3f" : "%.2f",
+                  per_delivery ? us_per(p.cpu.server_s, d) : (window > 0 ? *p.cpu.server_s / window : 0));
+    return buf;
+  };
+  std::printf("%7s %8.0f %12.0f %8s %8s %8s %8s %8llu %6llu %6llu %9s %11s %9.2f %11.3f %6.2f\n",
               rate_text(p.rate).c_str(), per_s(p.published, p.point_s), per_s(d, window), us(0.5).c_str(),
               us(0.9).c_str(), us(0.99).c_str(), us(1).c_str(), static_cast<unsigned long long>(p.lost),
               static_cast<unsigned long long>(p.sample.duplicates),
-              static_cast<unsigned long long>(p.dropped),
-              window > 0 ? p.cpu.server_s.value_or(0) / window : 0, us_per(p.cpu.server_s, d),
+              static_cast<unsigned long long>(p.dropped), server(false).c_str(), server(true).c_str(),
               window > 0 ? p.cpu.generator_s / window : 0, us_per(p.cpu.generator_s, d),
               p.cpu.other_cores.value_or(0));
   if (p.late > 0)
