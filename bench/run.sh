@@ -1,36 +1,55 @@
 #!/usr/bin/env bash
-# Echo benchmark: wshub beside its peers, in the same run, on loopback.
+# The benchmark suite: wshub beside its peers, in the same run, on loopback.
 #
-#   bench/run.sh            every scenario, every server, WSHUB_BENCH_ROUNDS rounds
-#   bench/run.sh --smoke    2 s against wshub only: proves the pipeline works end to end
+#   bench/run.sh            every suite (echo fanout idle connect), every server given
+#   bench/run.sh --smoke    a few seconds against wshub only: proves the pipeline works end to end
 #
-# Each server runs pinned to core 0 (taskset -c 0); wshub-bench runs pinned to core 1 with
-# one thread, so neither steals the other's core. Rounds interleave the servers, so noise
-# from the rest of the host falls on all of them alike; the summary takes the median.
-# Results: one JSON line per run in bench/results/echo-<UTC time>.json (the first line
-# describes the host and the commands), and a side-by-side table on stdout.
+# Pinning: every server runs on core 0 (taskset -c 0; wshub's two fan-out workers share it),
+# wshub-bench on core 1 (taskset -c 1: its threads, its publisher thread and any processes it
+# forks), so neither steals the other's core. Results: JSON Lines per suite in
+# bench/results/<suite>-<UTC time>.json (the first line describes the host and the server
+# commands), SVG charts beside them (bench/plot.py), and side-by-side tables on stdout.
+#
+# Suites (WSHUB_BENCH_SUITES, default "echo fanout idle connect"):
+#   echo     small, 1k-binary, ping-pong (WSHUB_BENCH_SCENARIOS), WSHUB_BENCH_ROUNDS interleaved
+#            rounds; servers started once. As before.
+#   fanout   10,000 subscribers (WSHUB_BENCH_FANOUT_SUBSCRIBERS) on one channel, 64-byte
+#            payloads, rates WSHUB_BENCH_FANOUT_RATES (1,10,20,50,100,250,1000,0; 0 = open loop,
+#            last since it leaves a backlog; the generator spends 0.4-1.5 us per delivery, so one
+#            core takes 70-250 publications/s to 10,000 subscribers); wshub with 2 workers (WSHUB_BENCH_FANOUT_WORKERS) on
+#            /websocket. Each server fresh. wshub is skipped (with a message) while it does not
+#            answer `subscribe` (the hub is on another branch).
+#   idle     10,000 and 19,000 held connections (WSHUB_BENCH_IDLE_COUNTS); server RSS and kernel
+#            memory per connection. Each server fresh for each count.
+#   connect  10,000 plain connects (WSHUB_BENCH_CONNECT_COUNT) and 2,000 TLS connects
+#            (WSHUB_BENCH_CONNECT_TLS_COUNT), 100 at a time. Each server fresh.
 #
 # Peers are commands given in the environment, with {port} where the port goes:
-#   WSHUB_BENCH_PEER_UWS="/tmp/peers/uws_echo {port}"   (label: uws)
-#   WSHUB_BENCH_PEER_<NAME>="..."                        (label: the lowercased NAME)
-# The Node `ws` peer (bench/peers/ws_echo.mjs) runs when node and tests/js/node_modules/ws
-# are present; WSHUB_BENCH_NODE_WS=0 skips it. A peer not given is skipped with a message.
-# The ceiling, tcp-raw, is bench/peers/tcp_echo.cpp (built here into build/tcp_echo): a raw
-# TCP echo driven with `wshub-bench --raw`, i.e. what loopback TCP alone costs with the same
-# batching. WSHUB_BENCH_TCP_CEILING=0 skips it.
+#   WSHUB_BENCH_PEER_UWS="/tmp/peers/uws_echo {port}"                   echo, idle, connect (label uws)
+#   WSHUB_BENCH_PEER_PUBSUB_UWS="/tmp/peers/uws_pubsub {port} {apikey}" fanout
+#   WSHUB_BENCH_PEER_TLS_UWS="/tmp/peers/uws_echo_tls {port} {cert} {key}" connect --tls
+# (WSHUB_BENCH_PEER_<NAME> in general; the label is the lowercased NAME.) The Node `ws` peers
+# (bench/peers/ws_echo.mjs, ws_pubsub.mjs) run when node and tests/js/node_modules/ws are
+# present; WSHUB_BENCH_NODE_WS=0 skips them. A peer not given is skipped with a message.
+# The echo ceiling, tcp-raw, is bench/peers/tcp_echo.cpp (built here into build/tcp_echo);
+# WSHUB_BENCH_TCP_CEILING=0 skips it.
 #
 # Other knobs: WSHUB_BIN, WSHUB_BENCH_BIN, WSHUB_BENCH_DURATION (10), WSHUB_BENCH_WARMUP (2),
-# WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_SCENARIOS (space-separated names from the list below),
-# WSHUB_BENCH_QUIET_WAIT (0): on a shared host, wait up to this many seconds before each run
-# for the machine to be idle (under 0.15 cores busy over one second).
+# WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_FANOUT_DURATION (5), WSHUB_BENCH_QUIET_WAIT (0): on a
+# shared host, wait up to this many seconds before each run for the machine to be idle.
+# WSHUB_BENCH_FANOUT_PUBLISH=http publishes through POST /api/publish (the servers' API key is
+# {apikey} in their commands); WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a
+# header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
+# wshub answers `subscribe` otherwise).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"  # commands in the results file are relative to the repository
+cd "$ROOT"  # commands in the results files are relative to the repository
 WSHUB_BIN="${WSHUB_BIN:-build/wshub}"
 BENCH_BIN="${WSHUB_BENCH_BIN:-build/wshub-bench}"
 SERVER_CPU=0
 BENCH_CPU=1
+API_KEY=bench-key
 
 SMOKE=0
 [[ "${1:-}" == "--smoke" ]] && SMOKE=1
@@ -42,18 +61,46 @@ declare -A SCENARIO_ARGS=(
   [ping-pong]="--connections 100 --pipeline 1 --size 16"
 )
 if ((SMOKE)); then
+  SUITES=(echo fanout idle connect)
   SCENARIOS=(small)
-  DURATION=2
+  DURATION=1.5
   WARMUP=0.5
   ROUNDS=1
+  FANOUT_SUBSCRIBERS=100
+  FANOUT_RATES=50
+  FANOUT_DURATION=0.5
+  FANOUT_WARMUP=0.2
+  FANOUT_DRAIN=0.5
+  IDLE_COUNTS=(300)
+  CONNECT_COUNT=300
+  CONNECT_TLS_COUNT=30
 else
+  read -r -a SUITES <<<"${WSHUB_BENCH_SUITES:-echo fanout idle connect}"
   read -r -a SCENARIOS <<<"${WSHUB_BENCH_SCENARIOS:-small 1k-binary ping-pong}"
   DURATION="${WSHUB_BENCH_DURATION:-10}"
   WARMUP="${WSHUB_BENCH_WARMUP:-2}"
   ROUNDS="${WSHUB_BENCH_ROUNDS:-3}"
+  FANOUT_SUBSCRIBERS="${WSHUB_BENCH_FANOUT_SUBSCRIBERS:-10000}"
+  FANOUT_RATES="${WSHUB_BENCH_FANOUT_RATES:-1,10,20,50,100,250,1000,0}"
+  FANOUT_DURATION="${WSHUB_BENCH_FANOUT_DURATION:-5}"
+  FANOUT_WARMUP="${WSHUB_BENCH_FANOUT_WARMUP:-1}"
+  FANOUT_DRAIN="${WSHUB_BENCH_FANOUT_DRAIN:-2}"
+  read -r -a IDLE_COUNTS <<<"${WSHUB_BENCH_IDLE_COUNTS:-10000 19000}"
+  CONNECT_COUNT="${WSHUB_BENCH_CONNECT_COUNT:-10000}"
+  CONNECT_TLS_COUNT="${WSHUB_BENCH_CONNECT_TLS_COUNT:-2000}"
 fi
+FANOUT_WORKERS="${WSHUB_BENCH_FANOUT_WORKERS:-2}"
+# Publishing through the server API instead of a WebSocket publisher (once wshub has it).
+FANOUT_PUBLISH_ARGS=()
+[[ "${WSHUB_BENCH_FANOUT_PUBLISH:-ws}" == http ]] && FANOUT_PUBLISH_ARGS=(--publish-http --api-key "$API_KEY")
+# An extra upgrade header for every connect run (e.g. "Authorization: Bearer <jwt>").
+CONNECT_ARGS=()
+[[ -n "${WSHUB_BENCH_CONNECT_HEADER:-}" ]] && CONNECT_ARGS=(--header "$WSHUB_BENCH_CONNECT_HEADER")
 for s in "${SCENARIOS[@]}"; do
   [[ -n "${SCENARIO_ARGS[$s]:-}" ]] || { echo "run.sh: unknown scenario '$s'" >&2; exit 64; }
+done
+for s in "${SUITES[@]}"; do
+  [[ $s =~ ^(echo|fanout|idle|connect)$ ]] || { echo "run.sh: unknown suite '$s'" >&2; exit 64; }
 done
 
 [[ -x "$BENCH_BIN" ]] || { echo "run.sh: $BENCH_BIN not built (make build)" >&2; exit 1; }
@@ -61,8 +108,21 @@ if [[ $(nproc) -lt 2 ]]; then
   echo "run.sh: needs 2 cores (server on core $SERVER_CPU, generator on core $BENCH_CPU)" >&2
   exit 1
 fi
+if [[ ! -x "$WSHUB_BIN" ]]; then
+  ((SMOKE)) && { echo "run.sh: $WSHUB_BIN is not built (make build)" >&2; exit 1; }
+  echo "run.sh: $WSHUB_BIN is not built: skipping wshub, the peers still run"
+fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port below the ephemeral range (32768-60999 here), so no client socket holds it, on which
+# nothing listens; the server refuses to start if it is taken after all.
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  return 1
+}
 
 # Waits until something accepts on the port, or the process is gone, or 10 s passed.
 wait_listening() {
@@ -97,48 +157,8 @@ wait_quiet() {
 
 json_escape() { local s=${1//\\/\\\\}; printf '%s' "${s//\"/\\\"}"; }
 
-# --- the servers -----------------------------------------------------------------------
-LABELS=()
-declare -A COMMAND PORT PID EXTRA_ARGS
-add_server() {  # label, command template with {port}, extra wshub-bench arguments
-  LABELS+=("$1")
-  COMMAND[$1]="$2"
-  EXTRA_ARGS[$1]="${3:-}"
-}
-if [[ -x "$WSHUB_BIN" ]]; then
-  add_server wshub "$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers 1"
-elif ((SMOKE)); then
-  echo "run.sh: $WSHUB_BIN is not built (make build)" >&2
-  exit 1
-else
-  echo "run.sh: $WSHUB_BIN is not built: skipping wshub, the peers still run"
-fi
-if ((!SMOKE)); then
-  found_peer=0
-  while IFS='=' read -r var _; do
-    [[ $var == WSHUB_BENCH_PEER_* ]] || continue
-    name="${var#WSHUB_BENCH_PEER_}"
-    add_server "${name,,}" "${!var}"
-    found_peer=1
-  done < <(env | sort)
-  ((found_peer)) || echo "run.sh: no WSHUB_BENCH_PEER_* given: skipping uWebSockets (see bench/README.md)"
-  if [[ "${WSHUB_BENCH_NODE_WS:-1}" == 0 ]]; then
-    echo "run.sh: WSHUB_BENCH_NODE_WS=0: skipping the Node ws peer"
-  elif command -v node >/dev/null && [[ -d "$ROOT/tests/js/node_modules/ws" ]]; then
-    add_server node-ws "node bench/peers/ws_echo.mjs {port}"
-  else
-    echo "run.sh: no node or no tests/js/node_modules/ws (cd tests/js && npm ci): skipping the Node ws peer"
-  fi
-  if [[ "${WSHUB_BENCH_TCP_CEILING:-1}" == 0 ]]; then
-    echo "run.sh: WSHUB_BENCH_TCP_CEILING=0: skipping the raw TCP ceiling"
-  elif g++ -std=c++20 -O2 -o build/tcp_echo bench/peers/tcp_echo.cpp; then
-    add_server tcp-raw "build/tcp_echo {port}" --raw
-  else
-    echo "run.sh: could not build bench/peers/tcp_echo.cpp: skipping the raw TCP ceiling"
-  fi
-fi
-
 LOGDIR="$(mktemp -d /tmp/wshub-bench.XXXXXX)"
+declare -A PID PORT COMMAND
 cleanup() {
   local status=$?
   for label in "${!PID[@]}"; do kill "${PID[$label]}" 2>/dev/null || true; done
@@ -147,85 +167,306 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A certificate for the TLS connects (ECDSA P-256, self-signed; the generator does not verify).
+CERT="$LOGDIR/cert.pem"
+KEY="$LOGDIR/key.pem"
+HAVE_CERT=0
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$KEY" -out "$CERT" \
+  -days 2 -subj /CN=localhost >/dev/null 2>&1; then
+  HAVE_CERT=1
+else
+  echo "run.sh: openssl could not make a certificate: skipping TLS connects"
+fi
+
+# Our own WSHUB_BIN and WSHUB_BENCH_* settings are not the server's: wshub refuses any WSHUB_*
+# variable that is not one of its configuration keys.
 UNSET_OURS=()
 while IFS='=' read -r var _; do
   [[ $var == WSHUB_BIN || $var == WSHUB_BENCH_* ]] && UNSET_OURS+=(-u "$var")
 done < <(env)
 
-STARTED=()
-for label in "${LABELS[@]}"; do
+# start_server LABEL TEMPLATE [VAR=VALUE...]: starts the command ({port} {cert} {key} {apikey}
+# filled in) on core 0 and waits for it to listen; sets PID, PORT and COMMAND of LABEL.
+start_server() {
+  local label=$1 template=$2 port cmd pid
+  shift 2
   port=$(free_port)
-  cmd="${COMMAND[$label]//\{port\}/$port}"
-  # Our own WSHUB_BIN and WSHUB_BENCH_* settings are not the server's: wshub refuses any
-  # WSHUB_* variable that is not one of its configuration keys.
+  cmd="${template//\{port\}/$port}"
+  cmd="${cmd//\{cert\}/$CERT}"
+  cmd="${cmd//\{key\}/$KEY}"
+  cmd="${cmd//\{apikey\}/$API_KEY}"
   # shellcheck disable=SC2086  # the command is a template of words
-  env "${UNSET_OURS[@]}" taskset -c $SERVER_CPU $cmd >"$LOGDIR/$label.log" 2>&1 &
+  env "${UNSET_OURS[@]}" "$@" taskset -c $SERVER_CPU $cmd >"$LOGDIR/$label.log" 2>&1 &
   pid=$!
   if wait_listening "$port" "$pid"; then
-    PORT[$label]=$port
     PID[$label]=$pid
-    COMMAND[$label]="$cmd"
-    STARTED+=("$label")
-  else
-    kill "$pid" 2>/dev/null || true
-    echo "run.sh: skipping $label: '$cmd' did not listen on 127.0.0.1:$port (log: $LOGDIR/$label.log)"
-    if ((SMOKE)); then
-      tail -5 "$LOGDIR/$label.log" >&2 || true
-      exit 1
-    fi
+    PORT[$label]=$port
+    COMMAND[$label]="$*${*:+ }$cmd"
+    return 0
   fi
-done
-((${#STARTED[@]} > 0)) || { echo "run.sh: no server started" >&2; exit 1; }
+  kill "$pid" 2>/dev/null || true
+  echo "run.sh: skipping $label: '$cmd' did not listen on 127.0.0.1:$port (log: $LOGDIR/$label.log)"
+  ((SMOKE)) && tail -5 "$LOGDIR/$label.log" >&2
+  return 1
+}
 
-# --- the runs --------------------------------------------------------------------------
+stop_server() {
+  local label=$1
+  [[ -n "${PID[$label]:-}" ]] || return 0
+  kill "${PID[$label]}" 2>/dev/null || true
+  wait "${PID[$label]}" 2>/dev/null || true
+  unset "PID[$label]"
+}
+
+# The servers of each suite: label -> command template, and extra environment.
+ECHO_LABELS=()
+declare -A ECHO_CMD ECHO_EXTRA
+PUBSUB_LABELS=()
+declare -A PUBSUB_CMD PUBSUB_PATH
+TLS_LABELS=()
+declare -A TLS_CMD TLS_ENV
+have_node_ws() { [[ "${WSHUB_BENCH_NODE_WS:-1}" != 0 ]] && command -v node >/dev/null && [[ -d "$ROOT/tests/js/node_modules/ws" ]]; }
+if [[ -x "$WSHUB_BIN" ]]; then
+  ECHO_LABELS+=(wshub)
+  ECHO_CMD[wshub]="$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers 1"
+  PUBSUB_LABELS+=(wshub)
+  PUBSUB_CMD[wshub]="$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers $FANOUT_WORKERS"
+  TLS_LABELS+=(wshub)
+  TLS_CMD[wshub]="$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers 1"
+  TLS_ENV[wshub]="WSHUB_TLS_CERT_FILE={cert} WSHUB_TLS_KEY_FILE={key}"
+fi
+if ((!SMOKE)); then
+  while IFS='=' read -r var _; do
+    [[ $var == WSHUB_BENCH_PEER_* ]] || continue
+    name="${var#WSHUB_BENCH_PEER_}"
+    if [[ $name == PUBSUB_* ]]; then
+      name="${name#PUBSUB_}"
+      PUBSUB_LABELS+=("${name,,}")
+      PUBSUB_CMD[${name,,}]="${!var}"
+    elif [[ $name == TLS_* ]]; then
+      name="${name#TLS_}"
+      TLS_LABELS+=("${name,,}")
+      TLS_CMD[${name,,}]="${!var}"
+    else
+      ECHO_LABELS+=("${name,,}")
+      ECHO_CMD[${name,,}]="${!var}"
+    fi
+  done < <(env | sort)
+  ((${#ECHO_LABELS[@]} + ${#PUBSUB_LABELS[@]} > 2)) ||
+    echo "run.sh: no WSHUB_BENCH_PEER_* given: skipping uWebSockets (see bench/README.md)"
+  if have_node_ws; then
+    ECHO_LABELS+=(node-ws)
+    ECHO_CMD[node-ws]="node bench/peers/ws_echo.mjs {port}"
+    PUBSUB_LABELS+=(node-ws)
+    PUBSUB_CMD[node-ws]="node bench/peers/ws_pubsub.mjs {port} {apikey}"
+    TLS_LABELS+=(node-ws)
+    TLS_CMD[node-ws]="node bench/peers/ws_echo.mjs {port} {cert} {key}"
+  else
+    echo "run.sh: WSHUB_BENCH_NODE_WS=0, or no node or tests/js/node_modules/ws (cd tests/js && npm ci): skipping the Node ws peers"
+  fi
+fi
+
 mkdir -p "$ROOT/bench/results"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
-if ((SMOKE)); then OUT="$LOGDIR/echo-smoke.json"; else OUT="$ROOT/bench/results/echo-$STAMP.json"; fi
-{
-  printf '{"meta":true,"time":"%s","git":"%s","kernel":"%s","cpu":"%s","cores":%d,' \
+RESULTS_DIR="$ROOT/bench/results"
+((SMOKE)) && RESULTS_DIR="$LOGDIR"
+OUTPUTS=()
+
+# meta_line SUITE LABEL... : the first line of a results file.
+meta_line() {
+  local suite=$1 sep="" label
+  shift
+  printf '{"meta":true,"suite":"%s","time":"%s","git":"%s","kernel":"%s","cpu":"%s","cores":%d,' "$suite" \
     "$STAMP" "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" "$(uname -r)" \
     "$(json_escape "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')")" "$(nproc)"
   printf '"server_cpu":%d,"bench_cpu":%d,"duration_s":%s,"warmup_s":%s,"rounds":%d,"servers":{' \
     "$SERVER_CPU" "$BENCH_CPU" "$DURATION" "$WARMUP" "$ROUNDS"
-  sep=""
-  for label in "${STARTED[@]}"; do
-    printf '%s"%s":"%s"' "$sep" "$label" "$(json_escape "${COMMAND[$label]//${PORT[$label]}/\{port\}}")"
+  for label in "$@"; do
+    printf '%s"%s":"%s"' "$sep" "$label" "$(json_escape "$(printf '%s' "${SERVER_TEMPLATE[$label]}")")"
     sep=","
   done
   printf '}}\n'
-} >"$OUT"
+}
+declare -A SERVER_TEMPLATE
 
 failures=0
-for ((round = 1; round <= ROUNDS; round++)); do
-  for scenario in "${SCENARIOS[@]}"; do
-    for label in "${STARTED[@]}"; do
-      # shellcheck disable=SC2206  # scenario and extra arguments are lists of words
-      args=(echo --url "ws://127.0.0.1:${PORT[$label]}/echo" ${SCENARIO_ARGS[$scenario]} ${EXTRA_ARGS[$label]}
-        --duration "$DURATION" --warmup "$WARMUP" --threads 1 --server-pid "${PID[$label]}"
-        --label "$label" --json)
-      printf 'round %d/%d  %-10s %-8s ' "$round" "$ROUNDS" "$scenario" "$label"
-      wait_quiet
-      if line=$(taskset -c $BENCH_CPU "$BENCH_BIN" "${args[@]}" 2>"$LOGDIR/bench.err"); then
-        status=ok
-      else
-        status="failed: $(head -c 200 "$LOGDIR/bench.err")"
-        failures=$((failures + 1))
-      fi
-      echo "$status"
-      if [[ -n "$line" ]]; then
-        shown="wshub-bench ${args[*]}"
-        shown="${shown//--server-pid ${PID[$label]}/--server-pid \{pid\}}"
-        printf '{"round":%d,"name":"%s","command":"taskset -c %d %s",%s\n' "$round" "$scenario" "$BENCH_CPU" \
-          "$(json_escape "${shown//${PORT[$label]}/\{port\}}")" "${line#\{}" >>"$OUT"
-      fi
+# bench_run OUT ROUND NAME LABEL ARGS...: runs wshub-bench on core 1 and appends each JSON line
+# it prints, with the round, the run's name and the command ({port} and {pid} in place).
+bench_run() {
+  local out=$1 round=$2 name=$3 label=$4 lines status shown line
+  shift 4
+  printf 'round %d/%d  %-11s %-10s ' "$round" "$SUITE_ROUNDS" "$name" "$label"
+  wait_quiet
+  if lines=$(taskset -c $BENCH_CPU "$BENCH_BIN" "$@" 2>"$LOGDIR/bench.err"); then
+    status=ok
+  else
+    status="failed: $(head -c 300 "$LOGDIR/bench.err")"
+    failures=$((failures + 1))
+  fi
+  echo "$status"
+  shown="wshub-bench$(printf " %q" "$@")"
+  shown="${shown//--server-pid ${PID[$label]:-none}/--server-pid \{pid\}}"
+  shown="${shown//${PORT[$label]:-none}/\{port\}}"
+  while IFS= read -r line; do
+    [[ $line == \{* ]] || continue
+    printf '{"round":%d,"name":"%s","command":"taskset -c %d %s",%s\n' "$round" "$name" "$BENCH_CPU" \
+      "$(json_escape "$shown")" "${line#\{}" >>"$out"
+  done <<<"$lines"
+}
+
+# --- echo: servers started once, rounds interleaved ------------------------------------------
+suite_echo() {
+  local out="$RESULTS_DIR/echo-$STAMP.json" started=() label scenario round
+  local -A extra=()
+  local labels=("${ECHO_LABELS[@]}")
+  if ((!SMOKE)) && [[ "${WSHUB_BENCH_TCP_CEILING:-1}" != 0 ]]; then
+    if g++ -std=c++20 -O2 -o build/tcp_echo bench/peers/tcp_echo.cpp; then
+      labels+=(tcp-raw)
+      ECHO_CMD[tcp-raw]="build/tcp_echo {port}"
+      extra[tcp-raw]=--raw
+    else
+      echo "run.sh: could not build bench/peers/tcp_echo.cpp: skipping the raw TCP ceiling"
+    fi
+  fi
+  for label in "${labels[@]}"; do
+    start_server "$label" "${ECHO_CMD[$label]}" || { ((SMOKE)) && exit 1; continue; }
+    started+=("$label")
+    SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
+  done
+  ((${#started[@]} > 0)) || { echo "run.sh: no echo server started" >&2; return; }
+  meta_line echo "${started[@]}" >"$out"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for scenario in "${SCENARIOS[@]}"; do
+      for label in "${started[@]}"; do
+        # shellcheck disable=SC2206  # scenario and extra arguments are lists of words
+        local args=(echo --url "ws://127.0.0.1:${PORT[$label]}/echo" ${SCENARIO_ARGS[$scenario]} ${extra[$label]:-}
+          --duration "$DURATION" --warmup "$WARMUP" --threads 1 --server-pid "${PID[$label]}" --label "$label" --json)
+        bench_run "$out" "$round" "$scenario" "$label" "${args[@]}"
+      done
     done
   done
+  for label in "${started[@]}"; do stop_server "$label"; done
+  OUTPUTS+=("$out")
+}
+
+# Does the server at PORT answer `subscribe`? (wshub does once the hub lands on main.)
+answers_subscribe() {
+  taskset -c $BENCH_CPU "$BENCH_BIN" fanout --url "ws://127.0.0.1:$1/websocket" --connections 1 --rates 1 \
+    --duration 0.1 --warmup 0 --drain 0.2 --subscribe-timeout 1 --json >/dev/null 2>"$LOGDIR/probe.err"
+}
+
+# --- fanout: each server fresh, one sweep of rates -------------------------------------------
+suite_fanout() {
+  local out="$RESULTS_DIR/fanout-$STAMP.json" label ran=()
+  local labels=("${PUBSUB_LABELS[@]}")
+  if ((SMOKE)) && have_node_ws; then
+    labels+=(node-ws)
+    PUBSUB_CMD[node-ws]="node bench/peers/ws_pubsub.mjs {port} {apikey}"
+  fi
+  : >"$out.tmp"
+  for label in "${labels[@]}"; do
+    start_server "$label" "${PUBSUB_CMD[$label]}" || continue
+    if ! answers_subscribe "${PORT[$label]}"; then
+      echo "run.sh: $label does not answer subscribe on /websocket: skipping its fanout ($(head -c 200 "$LOGDIR/probe.err"))"
+      stop_server "$label"
+      if ((SMOKE)) && [[ $label == wshub && "${WSHUB_BENCH_SMOKE_FANOUT:-0}" == 1 ]]; then
+        echo "run.sh: WSHUB_BENCH_SMOKE_FANOUT=1 but wshub does not answer subscribe" >&2
+        exit 1
+      fi
+      continue
+    fi
+    SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
+    SERVER_TEMPLATE[$label]="${SERVER_TEMPLATE[$label]//$API_KEY/\{apikey\}}"
+    bench_run "$out.tmp" 1 fanout "$label" fanout --url "ws://127.0.0.1:${PORT[$label]}/websocket" \
+      --connections "$FANOUT_SUBSCRIBERS" --channels 1 --size 64 --rates "$FANOUT_RATES" \
+      --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --subscribe-timeout 30 --threads 1 "${FANOUT_PUBLISH_ARGS[@]}" \
+      --server-pid "${PID[$label]}" --label "$label" --json
+    ran+=("$label")
+    stop_server "$label"
+  done
+  if ((${#ran[@]} > 0)); then
+    { meta_line fanout "${ran[@]}"; cat "$out.tmp"; } >"$out"
+    OUTPUTS+=("$out")
+  fi
+  rm -f "$out.tmp"
+}
+
+# --- idle: each server fresh for each count ---------------------------------------------------
+suite_idle() {
+  local out="$RESULTS_DIR/idle-$STAMP.json" label count ran=() extra=()
+  ((SMOKE)) && extra=(--processes 2 --sources 2 --settle-timeout 0.5)
+  : >"$out.tmp"
+  for count in "${IDLE_COUNTS[@]}"; do
+    for label in "${ECHO_LABELS[@]}"; do
+      start_server "$label" "${ECHO_CMD[$label]}" || continue
+      SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
+      ((SMOKE)) || sleep 0.5  # let the fresh server's start-up allocations finish before the baseline
+      bench_run "$out.tmp" 1 "idle-$count" "$label" idle --url "ws://127.0.0.1:${PORT[$label]}/echo" \
+        --connections "$count" --threads 1 "${extra[@]}" --server-pid "${PID[$label]}" --label "$label" --json
+      [[ " ${ran[*]} " == *" $label "* ]] || ran+=("$label")
+      stop_server "$label"
+    done
+  done
+  if ((${#ran[@]} > 0)); then
+    { meta_line idle "${ran[@]}"; cat "$out.tmp"; } >"$out"
+    OUTPUTS+=("$out")
+  fi
+  rm -f "$out.tmp"
+}
+
+# --- connect: plain then TLS, each server fresh -----------------------------------------------
+suite_connect() {
+  local out="$RESULTS_DIR/connect-$STAMP.json" label ran=() envs
+  : >"$out.tmp"
+  for label in "${ECHO_LABELS[@]}"; do
+    start_server "$label" "${ECHO_CMD[$label]}" || continue
+    SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
+    bench_run "$out.tmp" 1 connect "$label" connect --url "ws://127.0.0.1:${PORT[$label]}/echo" \
+      --connections "$CONNECT_COUNT" --concurrency 100 --threads 1 "${CONNECT_ARGS[@]}" --server-pid "${PID[$label]}" \
+      --label "$label" --json
+    ran+=("$label")
+    stop_server "$label"
+  done
+  if ((HAVE_CERT)); then
+    for label in "${TLS_LABELS[@]}"; do
+      envs="${TLS_ENV[$label]:-}"
+      envs="${envs//\{cert\}/$CERT}"
+      envs="${envs//\{key\}/$KEY}"
+      # shellcheck disable=SC2086  # VAR=VALUE words
+      start_server "$label-tls" "${TLS_CMD[$label]}" $envs || continue
+      SERVER_TEMPLATE[$label-tls]="${COMMAND[$label-tls]//${PORT[$label-tls]}/\{port\}}"
+      SERVER_TEMPLATE[$label-tls]="${SERVER_TEMPLATE[$label-tls]//$LOGDIR/\{tmp\}}"
+      bench_run "$out.tmp" 1 connect-tls "$label-tls" connect --url "wss://127.0.0.1:${PORT[$label-tls]}/echo" \
+        --connections "$CONNECT_TLS_COUNT" --concurrency 100 --threads 1 "${CONNECT_ARGS[@]}" \
+        --server-pid "${PID[$label-tls]}" \
+        --label "$label" --json
+      ran+=("$label-tls")
+      stop_server "$label-tls"
+    done
+  fi
+  if ((${#ran[@]} > 0)); then
+    { meta_line connect "${ran[@]}"; cat "$out.tmp"; } >"$out"
+    OUTPUTS+=("$out")
+  fi
+  rm -f "$out.tmp"
+}
+
+for suite in "${SUITES[@]}"; do
+  echo "== $suite"
+  SUITE_ROUNDS=1
+  [[ $suite == echo ]] && SUITE_ROUNDS=$ROUNDS
+  "suite_$suite"
 done
 
-python3 "$ROOT/bench/summarize.py" "$OUT"
+if ((${#OUTPUTS[@]} > 0)); then
+  echo
+  python3 "$ROOT/bench/summarize.py" "${OUTPUTS[@]}"
+  python3 "$ROOT/bench/plot.py" "${OUTPUTS[@]}" || echo "run.sh: the charts could not be drawn"
+fi
 if ((SMOKE)); then
   echo "smoke: ok"
 else
-  echo "results: ${OUT#"$ROOT"/}"
+  echo
+  for out in "${OUTPUTS[@]}"; do echo "results: ${out#"$ROOT"/}"; done
 fi
 ((failures == 0)) || { echo "run.sh: $failures run(s) failed" >&2; exit 1; }

@@ -31,7 +31,8 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-UpgradeRequest make_upgrade_request(std::string_view host, std::string_view path, uint64_t nonce) {
+UpgradeRequest make_upgrade_request(std::string_view host, std::string_view path, uint64_t nonce,
+                                    const std::vector<std::string>& headers) {
   unsigned char raw[16];
   for (int i = 0; i < 16; ++i)
     raw[i] = static_cast<unsigned char>((nonce * 0x9E3779B97F4A7C15ULL) >> (i * 4));
@@ -39,7 +40,9 @@ UpgradeRequest make_upgrade_request(std::string_view host, std::string_view path
   request.key = base64(raw, 16);
   request.bytes.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host);
   request.bytes.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-  request.bytes.append(request.key).append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  request.bytes.append(request.key).append("\r\nSec-WebSocket-Version: 13\r\n");
+  for (const std::string& line : headers) request.bytes.append(line).append("\r\n");
+  request.bytes.append("\r\n");
   return request;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wshub::bench {
 
@@ -13,7 +14,9 @@ struct UpgradeRequest {
 };
 
 // `nonce` makes the key unique per connection (the key is 16 bytes, base64-encoded).
-UpgradeRequest make_upgrade_request(std::string_view host, std::string_view path, uint64_t nonce);
+// `headers` are extra request header lines ("Authorization: Bearer ..."), written as given.
+UpgradeRequest make_upgrade_request(std::string_view host, std::string_view path, uint64_t nonce,
+                                    const std::vector<std::string>& headers = {});
 
 // Checks a complete response head (up to and including the blank line). Returns nullptr
 // when it accepts the upgrade, else a static description of what is wrong.

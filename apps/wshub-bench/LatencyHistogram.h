@@ -6,6 +6,8 @@
 // (64 - kSubBits + 1) * 128 counters = 58 KiB per histogram (one per generator thread).
 #include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace wshub::bench {
 
@@ -26,6 +28,14 @@ class LatencyHistogram {
   // sample, as HdrHistogram reports it (an upper bound, never an underestimate), capped at
   // the exact maximum. 0 when empty.
   uint64_t value_at_quantile(double q) const;
+
+  // A text form for crossing a pipe between generator processes: "total sum max" and then
+  // "index:count" for each non-empty bucket. parse() adds what it reads to this histogram
+  // (a merge) and returns false on malformed text.
+  std::string serialize() const;
+  bool parse(std::string_view text);
+
+  void clear() { *this = LatencyHistogram(); }
 
   uint64_t count() const { return total_; }
   uint64_t max() const { return max_; }

@@ -7,7 +7,9 @@
 namespace wshub::bench {
 
 const char* const kUsage =
-    "usage: wshub-bench echo --url ws://HOST:PORT/PATH [options]\n"
+    "usage: wshub-bench SCENARIO --url ws://HOST:PORT/PATH [options]\n"
+    "\n"
+    "echo: N connections keep messages in flight against an echo endpoint\n"
     "  --connections N   connections (default 100)\n"
     "  --pipeline N      messages in flight per connection (default 16)\n"
     "  --size BYTES      payload size (default 16)\n"
@@ -17,9 +19,43 @@ const char* const kUsage =
     "  --binary          binary messages (default text)\n"
     "  --raw             the server is a raw TCP echo (bench/peers/tcp_echo.cpp): no\n"
     "                    handshake; echoed bytes are counted as whole frames (a ceiling)\n"
-    "  --server-pid PID  report the server's CPU time over the window\n"
+    "\n"
+    "fanout: subscribers on channels bench:0..K-1, one publisher, deliveries and their latency\n"
+    "  --connections N   subscribers (default 100)\n"
+    "  --channels K      channels; subscriber i is on bench:<i % K> (default 1)\n"
+    "  --rate R          publications per second, round-robin over the channels; 0 = open loop\n"
+    "  --rates R1,R2,..  a sweep: one result per rate, the same subscribers (default 100)\n"
+    "  --size BYTES      payload size (default 64)\n"
+    "  --duration S      measured seconds per rate (default 10); --warmup S before (default 2)\n"
+    "  --drain S         grace after each rate for the last deliveries (default 2)\n"
+    "  --subscribe-timeout S  longest wait for every `subscribed` (default 10)\n"
+    "  --publish-http    publish with POST /api/publish instead of the WebSocket publisher\n"
+    "  --api-url URL     http://HOST:PORT of the server API (default: the --url's)\n"
+    "  --api-key KEY     sent as Authorization: apikey KEY\n"
+    "  --http-pipeline N API requests in flight (default 1)\n"
+    "\n"
+    "connect: a connection storm: open, upgrade and close N connections\n"
+    "  --connections N   connections in all (default 100)\n"
+    "  --concurrency N   handshakes in progress at once (default 100)\n"
+    "\n"
+    "idle: hold N connections, report the server's memory per connection, close them\n"
+    "  --connections N   connections (default 100)\n"
+    "  --settle-timeout S  longest wait for the server's RSS to settle (default 20)\n"
+    "  --hold S          keep the connections this long after measuring (default 0)\n"
+    "\n"
+    "common\n"
+    "  --server-pid PID  report the server's CPU (and for idle its RSS) over the window\n"
     "  --label NAME      name the server in the output\n"
-    "  --json            one JSON line instead of the table\n";
+    "  --json            one JSON line per result instead of the table\n"
+    "  --threads N       generator threads per process (default 1)\n"
+    "  --processes N     generator processes for fanout and idle (default: as many as the\n"
+    "                    open-files limit needs, about 19,500 connections each)\n"
+    "  --sources N       bind clients to 127.0.0.1..127.0.0.N (default: one per 8,000)\n"
+    "  --concurrency N   fanout, idle: handshakes in progress at once per thread (default 256)\n"
+    "  --tls             wss (also implied by a wss:// URL); certificates are not verified\n"
+    "  --path PATH       request path instead of the URL's\n"
+    "  --query QUERY     appended to the path after '?' (e.g. token=...)\n"
+    "  --header 'N: V'   an extra upgrade request header (repeatable)\n";
 
 namespace {
 
@@ -30,23 +66,17 @@ bool parse_number(std::string_view text, T& out) {
   return ec == std::errc() && ptr == end;
 }
 
-bool parse_url(const std::string& url, Options& options) {
-  constexpr std::string_view kScheme = "ws://";
-  std::string_view rest = url;
-  if (rest.substr(0, kScheme.size()) != kScheme) return false;
-  rest.remove_prefix(kScheme.size());
-  const size_t slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
-  options.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  const size_t colon = authority.rfind(':');
-  if (colon == std::string_view::npos) {
-    options.host = std::string(authority);
-    options.port = 80;
-  } else {
-    options.host = std::string(authority.substr(0, colon));
-    if (!parse_number(authority.substr(colon + 1), options.port)) return false;
+bool parse_rates(std::string_view text, std::vector<double>& rates) {
+  rates.clear();
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    double rate = 0;
+    if (!parse_number(text.substr(0, comma), rate) || rate < 0) return false;
+    rates.push_back(rate);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
   }
-  return !options.host.empty();
+  return !rates.empty();
 }
 
 }  // namespace
@@ -54,6 +84,8 @@ bool parse_url(const std::string& url, Options& options) {
 std::string parse_options(int argc, char** argv, Options& options) {
   int i = 1;
   if (i < argc && argv[i][0] != '-') options.scenario = argv[i++];
+  bool size_given = false, concurrency_given = false;
+  std::string path_override, query;
   for (; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") return "help";
@@ -69,18 +101,32 @@ std::string parse_options(int argc, char** argv, Options& options) {
       options.raw = true;
       continue;
     }
+    if (flag == "--tls") {
+      options.tls = true;
+      continue;
+    }
+    if (flag == "--publish-http") {
+      options.publish_http = true;
+      continue;
+    }
     if (i + 1 >= argc) return std::string("missing value after ") + argv[i];
     const std::string_view value = argv[++i];
     bool ok = true;
     if (flag == "--url") {
       options.url = std::string(value);
-      ok = parse_url(options.url, options);
-    } else if (flag == "--connections") {
+      Url url;
+      ok = parse_url(value, url) && url.scheme != "http";
+      options.host = url.host;
+      options.port = url.port;
+      options.path = url.path;
+      if (url.tls()) options.tls = true;
+    } else if (flag == "--connections" || flag == "--subscribers") {
       ok = parse_number(value, options.connections) && options.connections > 0;
     } else if (flag == "--pipeline") {
       ok = parse_number(value, options.pipeline) && options.pipeline > 0 && options.pipeline <= 65536;
     } else if (flag == "--size") {
       ok = parse_number(value, options.size) && options.size <= 64 * 1024 * 1024;
+      size_given = true;
     } else if (flag == "--duration") {
       ok = parse_number(value, options.duration) && options.duration > 0;
     } else if (flag == "--warmup") {
@@ -93,16 +139,63 @@ std::string parse_options(int argc, char** argv, Options& options) {
       options.server_pid = pid;
     } else if (flag == "--label") {
       options.label = std::string(value);
+    } else if (flag == "--processes") {
+      ok = parse_number(value, options.processes) && options.processes > 0 && options.processes <= 64;
+    } else if (flag == "--sources") {
+      ok = parse_number(value, options.sources) && options.sources > 0 && options.sources <= 65000;
+    } else if (flag == "--concurrency") {
+      ok = parse_number(value, options.concurrency) && options.concurrency > 0;
+      concurrency_given = true;
+    } else if (flag == "--header") {
+      ok = value.find(':') != std::string_view::npos && value.find('\n') == std::string_view::npos &&
+           value.find('\r') == std::string_view::npos;
+      options.headers.emplace_back(value);
+    } else if (flag == "--path") {
+      ok = !value.empty() && value[0] == '/';
+      path_override = std::string(value);
+    } else if (flag == "--query") {
+      query = std::string(value);
+    } else if (flag == "--channels") {
+      ok = parse_number(value, options.channels) && options.channels > 0 && options.channels <= 1'000'000;
+    } else if (flag == "--rate" || flag == "--rates") {
+      ok = parse_rates(value, options.rates);
+    } else if (flag == "--drain") {
+      ok = parse_number(value, options.drain) && options.drain >= 0;
+    } else if (flag == "--subscribe-timeout") {
+      ok = parse_number(value, options.subscribe_timeout) && options.subscribe_timeout > 0;
+    } else if (flag == "--api-url") {
+      Url url;
+      ok = parse_url(value, url) && url.scheme == "http";
+      options.api_url = std::string(value);
+    } else if (flag == "--api-key") {
+      options.api_key = std::string(value);
+    } else if (flag == "--http-pipeline") {
+      ok = parse_number(value, options.http_pipeline) && options.http_pipeline > 0;
+    } else if (flag == "--settle-timeout") {
+      ok = parse_number(value, options.settle_timeout) && options.settle_timeout >= 0;
+    } else if (flag == "--hold") {
+      ok = parse_number(value, options.hold) && options.hold >= 0;
     } else {
       return "unknown option " + std::string(flag);
     }
     if (!ok) return "bad value for " + std::string(flag) + ": " + std::string(value);
   }
-  if (options.scenario != "echo") return "the scenario must be 'echo'";
+  const std::string& s = options.scenario;
+  if (s != "echo" && s != "fanout" && s != "connect" && s != "idle")
+    return "the scenario must be echo, fanout, connect or idle";
   if (options.url.empty()) return "--url is required";
-  if (options.threads > options.connections) options.threads = options.connections;
-  if (static_cast<double>(options.pipeline) * static_cast<double>(options.size + 14) > 256.0 * 1024 * 1024)
-    return "--pipeline x --size is over 256 MiB in flight per connection";
+  if (!path_override.empty()) options.path = path_override;
+  if (!query.empty()) options.path += (options.path.find('?') == std::string::npos ? "?" : "&") + query;
+  if (s == "echo") {
+    if (options.tls) return "echo is plain ws only (use connect or idle for wss)";
+    if (options.threads > options.connections) options.threads = options.connections;
+    if (static_cast<double>(options.pipeline) * static_cast<double>(options.size + 14) > 256.0 * 1024 * 1024)
+      return "--pipeline x --size is over 256 MiB in flight per connection";
+  }
+  if (s == "fanout" && !size_given) options.size = 64;
+  if (!concurrency_given) options.concurrency = s == "connect" ? 100 : 256;
+  if (s == "connect" && options.concurrency > options.connections) options.concurrency = options.connections;
+  if (options.publish_http && s != "fanout") return "--publish-http is a fanout option";
   return {};
 }
 
