@@ -5,7 +5,9 @@
 //
 // JSON (subprotocol wshub.json, the default) is parsed with simdjson's on-demand API
 // from a padded copy kept by the decoder (one per worker: no allocation per message once
-// warm). MessagePack (wshub.msgpack) with msgpack-c, same shapes.
+// warm). MessagePack (wshub.msgpack), same shapes, with the sans-IO MsgpackReader
+// (msgpack-c allocates declared container sizes up front; it is the tests' reference).
+// A frame is reported only once all of it is known to be well formed.
 //
 // Validation done here, so the hub sees only well-formed commands: `type` is a
 // non-empty string; `id` a non-negative integer; each known field has its type;
