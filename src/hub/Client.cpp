@@ -169,6 +169,9 @@ void Client::send_error(std::optional<uint64_t> id, const Error& error) {
 
 void Client::disconnect(const DisconnectReason& reason) {
   if (disconnecting_) return;
+  // Browsers see close codes, but libraries often hide them: the reason also goes out as
+  // a message, just before the close frame.
+  send([&](const MessageEncoder& e, std::string& out) { e.disconnect(out, reason); });
   disconnecting_ = true;
   peer_.disconnect(reason);  // may call WorkerHub::close_client, which frees us: touch nothing after
 }

@@ -28,9 +28,11 @@ void ProtocolEndpoint::on_close(Connection& connection, uint16_t, std::string_vi
 }
 
 void ProtocolEndpoint::on_server_shutdown(Connection& connection) {
+  if (auto* client = static_cast<hub::Client*>(connection.user_data)) return client->disconnect(hub::disconnect::shutdown);
   connection.disconnect(hub::disconnect::shutdown);
 }
 
+// No disconnect message here: the client's queue is what overflowed.
 void ProtocolEndpoint::on_slow_consumer(Connection& connection) {
   connection.disconnect(hub::disconnect::slow_consumer);
 }

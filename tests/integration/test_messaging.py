@@ -525,6 +525,9 @@ class Shutdown(unittest.TestCase):
             await c.send(json.dumps({"type": "ping", "id": 1}))
             await c.recv()
             server.proc.terminate()
+            notice = json.loads(await asyncio.wait_for(c.recv(), 10))
+            self.assertEqual(notice, {"type": "disconnect", "code": 4500, "reason": "server shutting down",
+                                      "reconnect": True})
             with self.assertRaises(websockets.ConnectionClosed):
                 await asyncio.wait_for(c.recv(), 10)
             return c.close_code, c.close_reason
