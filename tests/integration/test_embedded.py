@@ -113,6 +113,8 @@ class EmbeddedChat(unittest.TestCase):
             self.assertEqual(json.loads(await ws.recv())["code"], 114)  # not connected
             await ws.send(json.dumps({"type": "connect", "id": 2, "token": token_for("x")[:-3] + "abc"}))
             self.assertEqual(json.loads(await ws.recv())["code"], 101)
+            notice = json.loads(await ws.recv())
+            self.assertEqual((notice["type"], notice["code"], notice["reconnect"]), ("disconnect", 4001, False))
             with self.assertRaises(websockets.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)
             self.assertEqual(ws.close_code, 4001)
