@@ -32,7 +32,8 @@ void NamespaceTable::add(NamespaceOptions options) {
 const NamespaceOptions* NamespaceTable::find(std::string_view namespace_name) const {
   if (namespace_name.empty()) return &default_;
   auto it = named_.find(std::string(namespace_name));
-  return it == named_.end() ? nullptr : &it->second;
+  if (it != named_.end()) return &it->second;
+  return fallback_ ? &default_ : nullptr;
 }
 
 }  // namespace wshub::hub

@@ -38,6 +38,10 @@ class NamespaceTable {
   NamespaceTable() = default;
   explicit NamespaceTable(NamespaceOptions default_namespace) : default_(std::move(default_namespace)) {}
 
+  // Channels in a namespace that is not configured use the default namespace's options
+  // instead of being refused (the --dev playground: any "x:y" works).
+  void set_fallback_to_default(bool fallback) { fallback_ = fallback; }
+
   void add(NamespaceOptions options);
   // nullptr when the namespace is not configured (error unknown_channel).
   const NamespaceOptions* find(std::string_view namespace_name) const;
@@ -45,6 +49,7 @@ class NamespaceTable {
 
  private:
   NamespaceOptions default_;
+  bool fallback_ = false;
   std::unordered_map<std::string, NamespaceOptions> named_;
 };
 

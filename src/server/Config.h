@@ -95,6 +95,7 @@ struct Config {
   ClientConfig client;
   // [channels]: the default namespace (channel names without "ns:").
   hub::NamespaceOptions channels;
+  bool allow_unknown_namespaces = false;  // [channels] allow_unknown_namespaces: use [channels] for them
   // [namespaces.<name>]: the same keys as [channels], for channels named "<name>:...".
   std::vector<hub::NamespaceOptions> namespaces;
   // [routes]: application message type -> back-end URL that wshub POSTs it to.

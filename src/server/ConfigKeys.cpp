@@ -268,6 +268,10 @@ std::vector<ConfigKey> make_keys() {
       duration_key(
           "channels.history_ttl", "how long a publication stays in history", kPositive,
           [](auto& c) -> auto& { return c.channels.history_ttl; }),
+      boolean_key(
+          "channels.allow_unknown_namespaces",
+          "channels in a namespace that is not configured use these options instead of error 102",
+          [](auto& c) -> auto& { return c.allow_unknown_namespaces; }),
       access_key(
           "channels.subscribe", "who may subscribe: nobody, authenticated, anyone or token",
           [](auto& c) -> auto& { return c.channels.subscribe; }),

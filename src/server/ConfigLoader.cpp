@@ -213,7 +213,7 @@ void load_namespaces(const toml::table& table, const std::string& source, Config
       const std::string key_name = "channels." + std::string(option.str());
       const std::string at = source + ":" + std::to_string(option.source().begin.line) + ": ";
       const ConfigKey* key = find_config_key(key_name);
-      if (!key) {
+      if (!key || key->leaf() == "allow_unknown_namespaces") {
         throw ConfigError(at + "unknown key 'namespaces." + name + "." + std::string(option.str()) +
                           "' (a namespace takes the keys of [channels])");
       }
@@ -403,6 +403,7 @@ void apply_dev_mode(Config& config) {
   ch.history_size = 100;
   ch.history_ttl = std::chrono::minutes(5);
   ch.subscribe = ch.publish = ch.read_presence = ch.read_history = hub::Access::anyone;
+  config.allow_unknown_namespaces = true;  // "chat:lobby" works without a [namespaces.chat]
 }
 
 void validate(const Config& config) {
@@ -443,7 +444,7 @@ std::string render_config(const Config& config) {
     Config scratch;
     scratch.channels = ns;
     for (const ConfigKey& key : config_keys()) {
-      if (key.section() == "channels") out += std::string(key.leaf()) + " = " + render_value(key, key.load(scratch)) + "\n";
+      if (key.section() == "channels" && key.leaf() != "allow_unknown_namespaces") out += std::string(key.leaf()) + " = " + render_value(key, key.load(scratch)) + "\n";
     }
   }
   if (!config.routes.empty()) {

@@ -18,6 +18,7 @@ hub::HubOptions hub_options_from(const Config& config) {
   hub::NamespaceOptions default_namespace = config.channels;
   default_namespace.name.clear();
   options.namespaces = hub::NamespaceTable(std::move(default_namespace));
+  options.namespaces.set_fallback_to_default(config.allow_unknown_namespaces);
   for (const hub::NamespaceOptions& ns : config.namespaces) options.namespaces.add(ns);
   return options;
 }

@@ -84,6 +84,7 @@ max_payload_size = "4KiB"
 max_batch = 10
 
 [channels]
+allow_unknown_namespaces = true
 presence = true
 join_leave = true
 history_size = 50

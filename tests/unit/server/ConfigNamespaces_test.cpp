@@ -119,6 +119,9 @@ TEST(ConfigNamespaces, DevModeIsAPlayground) {
   EXPECT_EQ(config.channels.history_ttl, std::chrono::minutes(5));
   EXPECT_EQ(config.channels.subscribe, hub::Access::anyone);
   EXPECT_EQ(config.channels.publish, hub::Access::anyone);
+  EXPECT_TRUE(config.allow_unknown_namespaces);
+  hub::HubOptions options = hub_options_from(config);
+  EXPECT_EQ(options.namespaces.find("anything"), &options.namespaces.default_namespace());
 }
 
 }  // namespace
