@@ -21,9 +21,15 @@
 //    ignored. The next message then starts a new deflate stream; with context takeover we
 //    keep the window as a preset dictionary, so both a sender that restarted its
 //    compressor and one that kept its history are decoded correctly.
-//  - window_bits 8 is inflated with a 512-byte window: zlib before 1.2.9 silently
-//    compressed with 9 bits when asked for 8, and such peers exist. A larger window than
-//    negotiated never rejects valid input.
+//  - Every message is inflated with a 32 KiB window, whatever client_max_window_bits
+//    says. zlib resolves a back-reference into the output of the current inflate() call
+//    without checking it against the declared window, so with a smaller window a message
+//    that reaches too far back was accepted or refused depending on how TCP happened to
+//    split it (fuzz_inflate found this). With the largest window the outcome depends only
+//    on the bytes. A larger window than negotiated never rejects valid input, and zlib
+//    before 1.2.9 compressed with 9 bits when asked for 8, so such peers exist anyway.
+//    The cost: a client that compresses with context takeover holds a 32 KiB window here
+//    (allocated by zlib on first use) even if it negotiated a smaller one.
 #include "ws/Inflater.h"
 
 #include <zlib.h>
@@ -135,7 +141,7 @@ struct Inflater::State {
 
 Inflater::Inflater(int window_bits, bool no_context_takeover) : state_(std::make_unique<State>()) {
   assert(window_bits >= 8 && window_bits <= 15);
-  state_->window_bits = std::clamp(window_bits, 9, 15);
+  state_->window_bits = 15;  // see "Leniency" above: the negotiated size is not enforced
   state_->no_context_takeover = no_context_takeover;
   if (inflateInit2(&state_->strm, -state_->window_bits) != Z_OK) throw std::bad_alloc();
 }
