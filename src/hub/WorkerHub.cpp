@@ -205,6 +205,8 @@ void WorkerHub::finish_subscribe(uint64_t client_id, const std::string& channel,
 // The reply, then what was missed, then what arrived meanwhile, in offset order and
 // without duplicates; from then on the subscription is live.
 void WorkerHub::finish_subscribe_ok(Client& client, Subscription& subscription, HistoryResult& history) {
+  // Any send may close the client as a slow consumer, which frees `subscription` (the
+  // Client itself stays allocated until the reaper runs): check after every send.
   const bool keeps_history = subscription.ns->keeps_history();
   std::optional<bool> recovered;
   if (subscription.recover) recovered = keeps_history && history.since_available;
@@ -212,27 +214,31 @@ void WorkerHub::finish_subscribe_ok(Client& client, Subscription& subscription, 
     e.subscribed(out, subscription.request_id, subscription.channel, keeps_history ? &history.position : nullptr,
                  recovered);
   });
+  if (client.closed()) return;
   auto send_one = [&](const PublicationPtr& p) {
     client.send([&](const MessageEncoder& e, std::string& out) { e.publication(out, *p); });
     counters_.bump(counters_.deliveries);
+    return !client.closed();
   };
   uint64_t last = 0;
   if (recovered.value_or(false)) {
+    const uint64_t since = subscription.recover->offset;
     for (const PublicationPtr& p : history.publications) {
-      if (p->offset <= subscription.recover->offset) continue;
-      send_one(p);
+      if (p->offset <= since) continue;
+      if (!send_one(p)) return;
       last = p->offset;
     }
   }
   if (keeps_history) last = std::max(last, history.position.offset);
-  for (const PublicationPtr& p : subscription.buffered) {
+  std::vector<PublicationPtr> buffered = std::move(subscription.buffered);
+  subscription.buffered = {};
+  subscription.recover.reset();
+  for (const PublicationPtr& p : buffered) {
     if (p->offset != 0 && p->offset <= last) continue;
-    send_one(p);
+    if (!send_one(p)) return;
     if (p->offset != 0) last = p->offset;
   }
   subscription.last_offset = last;
-  subscription.buffered = {};
-  subscription.recover.reset();
   subscription.state = Subscription::State::live;
   announce_join(client, subscription);
 }
@@ -247,6 +253,7 @@ void WorkerHub::announce_join(Client& client, Subscription& subscription) {
 
 void WorkerHub::fail_subscribe(Client& client, Subscription& subscription, const Error& error) {
   client.send_error(subscription.request_id, error);
+  if (client.closed()) return;  // closed by that send: the subscription is already gone
   drop_subscription(client, subscription, /*announce=*/false);
 }
 
@@ -274,6 +281,7 @@ void WorkerHub::unsubscribe(Client& client, const ClientCommand& command) {
   if (!subscription) return client.send_error(command.id, ErrorCode::not_subscribed);
   if (subscription->state == Subscription::State::pending) {
     client.send_error(subscription->request_id, ErrorCode::not_subscribed, "unsubscribed before the subscription completed");
+    if (client.closed()) return;  // closed by that send: the subscription is already gone
   }
   drop_subscription(client, *subscription, /*announce=*/true);
   client.send([&](const MessageEncoder& e, std::string& out) { e.unsubscribed(out, command.id, command.channel); });

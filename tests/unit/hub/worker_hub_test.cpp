@@ -24,6 +24,7 @@ class RecordingPeer final : public Peer {
   bool send_message(std::string_view encoded) override {
     if (closed) return false;
     messages.emplace_back(encoded);
+    if (close_after_messages != 0 && messages.size() == close_after_messages) disconnect(disconnect::slow_consumer);
     return true;
   }
   bool send_framed(ws::FramedMessage& message) override {
@@ -45,6 +46,7 @@ class RecordingPeer final : public Peer {
   std::vector<std::string> messages;
   bool closed = false;
   bool close_on_next_delivery = false;
+  size_t close_after_messages = 0;  // disconnect (as a slow consumer would be) after this many
   uint16_t close_code = 0;
 
  private:
@@ -162,6 +164,23 @@ TEST_F(WorkerHubTest, UnsubscribeBeforeTheSubscriptionCompletes) {
             R"({"type":"error","id":1,"code":110,"message":"unsubscribed before the subscription completed"})");
   EXPECT_EQ(a.messages[1], R"({"type":"unsubscribed","id":2,"channel":"room"})");
   on_loop([&] { EXPECT_EQ(worker_->channel_count(), 0u); });
+}
+
+TEST_F(WorkerHubTest, ClosedWhileRecoveringFreesNothingTwice) {
+  RecordingPeer& publisher = connect();
+  for (int i = 0; i < 10; ++i) send(publisher, R"({"type":"publish","channel":"room","payload":1})");
+  RecordingPeer& late = connect();
+  late.close_after_messages = 4;  // the reply and three of the ten recovered publications
+  on_loop([&] {
+    std::string epoch;
+    broker_.history("room", HistoryFilter{}, HistoryOptions{100, std::chrono::minutes(5)},
+                    [&](Result<HistoryResult> r) { epoch = r->position.epoch; });
+    std::string frame = R"({"type":"subscribe","id":1,"channel":"room","recover":{"offset":0,"epoch":")" + epoch + "\"}}";
+    late.client->on_frame(bytes(frame));
+  });
+  EXPECT_TRUE(late.closed);
+  EXPECT_EQ(late.messages.size(), 4u);
+  on_loop([&] { EXPECT_EQ(worker_->client_count(), 1u); });
 }
 
 TEST_F(WorkerHubTest, UserMessagesReachEveryConnectionOfTheUser) {
