@@ -148,8 +148,12 @@ void Hub::post_to(unsigned worker, std::function<void()> task) {
   if (!workers_[worker]->loop().post(std::move(task))) {
     // A worker's queue is full: it is far behind. Counted and logged; never blocks the
     // broker (which may hold a channel lock) and never grows without bound.
-    dropped_posts_.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("hub: worker {} queue full, a broker event was dropped", worker);
+    uint64_t dropped = dropped_posts_.fetch_add(1, std::memory_order_relaxed) + 1;
+    // One line for the first drop and then one per 10,000: an overload must not also
+    // flood the log.
+    if (dropped == 1 || dropped % 10'000 == 0) {
+      spdlog::warn("hub: worker {} queue full, broker events dropped ({} in total)", worker, dropped);
+    }
   }
 }
 
