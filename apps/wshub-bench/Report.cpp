@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "JsonLine.h"
+
 namespace wshub::bench {
 namespace {
 
@@ -34,23 +36,6 @@ double us(uint64_t ns) {
   return static_cast<double>(ns) / 1e3;
 }
 
-// Escapes what a label or an error message may hold; both come from us or the command line.
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -108,12 +93,12 @@ void print_json_line(const EchoReport& r) {
       "\"mb_per_s\":%.3f,\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f,"
       "\"mean\":%.1f},\"server_cpu_s\":%s,\"server_cpu_us_per_msg\":%s,\"bench_cpu_s\":%.3f,"
       "\"bench_cpu_us_per_msg\":%.4f,\"other_cpu_cores\":%s,\"errors\":%d,\"first_error\":%s}\n",
-      json_string(o.label).c_str(), json_string(o.url).c_str(), o.connections, o.pipeline, o.size,
+      JsonLine::quote(o.label).c_str(), JsonLine::quote(o.url).c_str(), o.connections, o.pipeline, o.size,
       o.binary ? "true" : "false", o.threads, o.warmup, r.window_seconds,
       static_cast<unsigned long long>(r.messages), d.msgs_per_s, d.mb_per_s, us(h.value_at_quantile(0.50)),
       us(h.value_at_quantile(0.90)), us(h.value_at_quantile(0.99)), us(h.value_at_quantile(0.999)),
       us(h.max()), h.mean() / 1e3, server.c_str(), server_us.c_str(), r.generator_cpu_seconds,
-      d.generator_us_per_msg, other.c_str(), r.errors, json_string(r.first_error).c_str());
+      d.generator_us_per_msg, other.c_str(), r.errors, JsonLine::quote(r.first_error).c_str());
   std::fflush(stdout);
 }
 

@@ -3,35 +3,13 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include "hub/JsonString.h"
 #include "hub/PayloadConversion.h"
 #include "server/Server.h"
 
 namespace wshub::server {
 
 namespace {
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 hub::Error backend_error(std::string message) {
   return hub::Error{hub::code(hub::ErrorCode::backend_error), std::move(message)};
@@ -106,11 +84,11 @@ void BackendRoutes::install(hub::Hub& hub) {
 void BackendRoutes::call(hub::Hub& hub, const Route& route, const hub::MessageContext& context,
                          hub::Responder responder) {
   std::string body = "{\"client\":";
-  append_json_string(body, context.client);
+  hub::append_json_string(body, context.client);
   body += ",\"user\":";
-  append_json_string(body, context.user);
+  hub::append_json_string(body, context.user);
   body += ",\"type\":";
-  append_json_string(body, context.type);
+  hub::append_json_string(body, context.type);
   body += ",\"payload\":";
   if (context.payload.empty()) {
     body += "null";
