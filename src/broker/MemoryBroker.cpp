@@ -122,6 +122,10 @@ void MemoryBroker::send_to_user(const std::string& user, hub::Publication messag
   }
 }
 
+void MemoryBroker::send_user_command(const hub::UserCommand& command) {
+  if (hub::BrokerEventHandler* handler = this->handler()) handler->on_user_command(command);
+}
+
 void MemoryBroker::history(const std::string& channel, const hub::HistoryFilter& filter,
                            const hub::HistoryOptions& options, hub::Completion<hub::HistoryResult> done) {
   hub::HistoryResult result;  // without history: {0, ""}, nothing, not available

@@ -109,6 +109,7 @@ class MemoryBroker final : public hub::Broker {
   void publish_join(const std::string& channel, const hub::ClientInfo& client) override;
   void publish_leave(const std::string& channel, const hub::ClientInfo& client) override;
   void send_to_user(const std::string& user, hub::Publication message) override;
+  void send_user_command(const hub::UserCommand& command) override;
 
   void history(const std::string& channel, const hub::HistoryFilter& filter,
                const hub::HistoryOptions& options, hub::Completion<hub::HistoryResult> done) override;

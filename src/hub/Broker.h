@@ -77,6 +77,18 @@ struct PresenceStats {
   size_t num_users = 0;
 };
 
+// A server-side action on every connection of a user, wherever it is connected (the
+// server API's subscribe, unsubscribe and disconnect). Travels like send_to_user.
+struct UserCommand {
+  enum class Kind : uint8_t { subscribe, unsubscribe, disconnect };
+  Kind kind = Kind::subscribe;
+  std::string user;
+  std::string channel;      // subscribe, unsubscribe
+  uint16_t code = 4000;     // disconnect: close code (4000-4999)
+  std::string reason;       // disconnect
+  bool reconnect = false;   // disconnect: advice given to the client
+};
+
 // What a broker delivers to its node. Called on broker-owned or caller threads; the hub
 // forwards to workers through their queues and never blocks here.
 class BrokerEventHandler {
@@ -87,6 +99,8 @@ class BrokerEventHandler {
   virtual void on_leave(std::string_view channel, const ClientInfo& client) = 0;
   // A message for every connection of `user` on this node (channel is empty).
   virtual void on_user_message(std::string_view user, const PublicationPtr& message) = 0;
+  // A server-side action for every connection of command.user on this node.
+  virtual void on_user_command(const UserCommand& command) = 0;
 };
 
 class Broker {
@@ -108,6 +122,9 @@ class Broker {
   virtual void publish_leave(const std::string& channel, const ClientInfo& client) = 0;
   // Delivers to the user's connections on every node (no history).
   virtual void send_to_user(const std::string& user, Publication message) = 0;
+  // Delivers `command` to every node (on_user_command), ordered with send_to_user per
+  // calling thread.
+  virtual void send_user_command(const UserCommand& command) = 0;
 
   virtual void history(const std::string& channel, const HistoryFilter& filter,
                        const HistoryOptions& options, Completion<HistoryResult> done) = 0;

@@ -37,6 +37,12 @@ struct ChannelEntry {
   size_t subscriber_count() const { return slots.size() - holes; }
 };
 
+// A channel and how many connections subscribe to it (server API `channels`).
+struct ChannelSummary {
+  std::string channel;
+  size_t subscribers = 0;
+};
+
 class ChannelIndex {
  public:
   ChannelEntry* find(std::string_view name);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "hub/ChannelName.h"
@@ -98,6 +99,76 @@ void Hub::history(const std::string& channel, const HistoryFilter& filter, Compl
   broker_.history(channel, filter, options, std::move(done));
 }
 
+void Hub::remove_history(const std::string& channel, Completion<Unit> done) {
+  if (!namespace_for(channel)) return done(Error{code(ErrorCode::unknown_channel), "unknown channel"});
+  broker_.remove_history(channel, std::move(done));
+}
+
+Result<Unit> Hub::subscribe_user(const std::string& user, const std::string& channel) {
+  if (!namespace_for(channel)) return Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"};
+  broker_.send_user_command(UserCommand{UserCommand::Kind::subscribe, user, channel, 0, {}, false});
+  return Unit{};
+}
+
+Result<Unit> Hub::unsubscribe_user(const std::string& user, const std::string& channel) {
+  if (!namespace_for(channel)) return Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"};
+  broker_.send_user_command(UserCommand{UserCommand::Kind::unsubscribe, user, channel, 0, {}, false});
+  return Unit{};
+}
+
+void Hub::disconnect_user(const std::string& user, const DisconnectReason& reason) {
+  broker_.send_user_command(
+      UserCommand{UserCommand::Kind::disconnect, user, {}, reason.code, std::string(reason.reason), reason.reconnect});
+}
+
+void Hub::channels(Completion<std::vector<ChannelSummary>> done) {
+  // Each worker adds its own channels under the lock; the last one merges the counts of
+  // channels that have subscribers on several workers and answers.
+  struct Gather {
+    std::mutex mutex;
+    std::unordered_map<std::string, size_t> counts;
+    size_t remaining;
+    bool failed = false;
+    Completion<std::vector<ChannelSummary>> done;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->remaining = workers_.size();
+  gather->done = std::move(done);
+  auto finish_one = [gather](const std::vector<ChannelSummary>* local) {
+    std::unique_lock lock(gather->mutex);
+    if (local) {
+      for (const ChannelSummary& c : *local) gather->counts[c.channel] += c.subscribers;
+    } else {
+      gather->failed = true;
+    }
+    if (--gather->remaining > 0) return;
+    lock.unlock();
+    if (gather->failed) {
+      return gather->done(Error{code(ErrorCode::unavailable), "a worker is overloaded; retry"});
+    }
+    std::vector<ChannelSummary> all;
+    all.reserve(gather->counts.size());
+    for (auto& [name, count] : gather->counts) all.push_back(ChannelSummary{name, count});
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.channel < b.channel; });
+    gather->done(std::move(all));
+  };
+  if (workers_.empty()) return gather->done(std::vector<ChannelSummary>{});
+  for (auto& worker : workers_) {
+    WorkerHub* w = worker.get();
+    bool posted = w->loop().post([w, finish_one] {
+      std::vector<ChannelSummary> local;
+      w->collect_channels(local);
+      finish_one(&local);
+    });
+    if (!posted) finish_one(nullptr);
+  }
+}
+
+size_t Hub::node_channel_count() {
+  std::lock_guard lock(node_mutex_);
+  return node_channels_.size();
+}
+
 // ---------------------------------------------------------------------------------------
 // Node subscriptions
 
@@ -175,6 +246,10 @@ void Hub::on_join(std::string_view channel, const ClientInfo& client) {
 
 void Hub::on_leave(std::string_view channel, const ClientInfo& client) {
   post_to_all([channel = std::string(channel), client](WorkerHub& w) { w.deliver_join_leave(false, channel, client); });
+}
+
+void Hub::on_user_command(const UserCommand& command) {
+  post_to_all([command](WorkerHub& w) { w.apply_user_command(command); });
 }
 
 void Hub::on_user_message(std::string_view user, const PublicationPtr& message) {

@@ -22,6 +22,8 @@
 
 #include "hub/Authenticator.h"
 #include "hub/Broker.h"
+#include "hub/ChannelIndex.h"
+#include "hub/ErrorCode.h"
 #include "hub/HubOptions.h"
 #include "hub/StringMap.h"
 #include "hub/TypeHandler.h"
@@ -52,6 +54,18 @@ class Hub final : public BrokerEventHandler {
   void presence(const std::string& channel, Completion<std::vector<ClientInfo>> done);
   void presence_stats(const std::string& channel, Completion<PresenceStats> done);
   void history(const std::string& channel, const HistoryFilter& filter, Completion<HistoryResult> done);
+  void remove_history(const std::string& channel, Completion<Unit> done);
+  // Server-side actions on every connection of a user, on every node (through the
+  // broker). subscribe waives the namespace's permission checks: the back-end decided.
+  Result<Unit> subscribe_user(const std::string& user, const std::string& channel);
+  Result<Unit> unsubscribe_user(const std::string& user, const std::string& channel);
+  void disconnect_user(const std::string& user, const DisconnectReason& reason);
+  // The channels with subscribers on this node and their subscriber counts, gathered
+  // from every worker; `done` runs on a worker thread.
+  void channels(Completion<std::vector<ChannelSummary>> done);
+  // Channels this node is subscribed to at the broker (any thread).
+  size_t node_channel_count();
+  const std::string& node_id() const { return node_id_; }
   // The namespace options for `channel`, or null for an invalid name or unknown namespace.
   const NamespaceOptions* namespace_for(std::string_view channel) const;
 
@@ -72,6 +86,7 @@ class Hub final : public BrokerEventHandler {
   void on_join(std::string_view channel, const ClientInfo& client) override;
   void on_leave(std::string_view channel, const ClientInfo& client) override;
   void on_user_message(std::string_view user, const PublicationPtr& message) override;
+  void on_user_command(const UserCommand& command) override;
 
  private:
   struct NodeChannel {

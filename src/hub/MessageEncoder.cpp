@@ -12,37 +12,6 @@ void begin(MessageWriter& w, std::string_view type, std::optional<uint64_t> id, 
   if (id) w.uint_field("id", *id);
 }
 
-// A presence entry, or the `from` of a publication (no info there).
-void client_object(MessageWriter& w, const ClientInfo& client, bool with_info) {
-  const bool info = with_info && !client.info.empty();
-  w.begin_object(2 + (info ? 1 : 0));
-  w.string_field("client", client.client);
-  w.string_field("user", client.user);
-  if (info) {
-    w.key("info");
-    w.json_value(client.info);
-  }
-  w.end_object();
-}
-
-// Also the items of a history reply, so clients handle both with the same code.
-void publication_object(MessageWriter& w, const Publication& p) {
-  const bool channel = !p.channel.empty();
-  const bool offset = p.offset != 0;
-  const bool from = p.from.has_value();
-  w.begin_object(2 + (channel ? 1 : 0) + (offset ? 1 : 0) + (from ? 1 : 0));
-  w.string_field("type", p.type.empty() ? std::string_view("message") : std::string_view(p.type));
-  if (channel) w.string_field("channel", p.channel);
-  if (offset) w.uint_field("offset", p.offset);
-  w.key("payload");
-  w.payload(p.payload);
-  if (from) {
-    w.key("from");
-    client_object(w, *p.from, false);
-  }
-  w.end_object();
-}
-
 void membership(MessageWriter& w, std::string_view type, std::string_view channel, const ClientInfo& client) {
   const bool info = !client.info.empty();
   w.begin_object(4 + (info ? 1 : 0));
@@ -58,6 +27,38 @@ void membership(MessageWriter& w, std::string_view type, std::string_view channe
 }
 
 }  // namespace
+
+// A presence entry, or the `from` of a publication (no info there).
+void write_client_info(MessageWriter& w, const ClientInfo& client, bool with_info) {
+  const bool info = with_info && !client.info.empty();
+  w.begin_object(2 + (info ? 1 : 0));
+  w.string_field("client", client.client);
+  w.string_field("user", client.user);
+  if (info) {
+    w.key("info");
+    w.json_value(client.info);
+  }
+  w.end_object();
+}
+
+// Also the items of a history reply, so clients handle both with the same code.
+void write_publication(MessageWriter& w, const Publication& p) {
+  const bool channel = !p.channel.empty();
+  const bool offset = p.offset != 0;
+  const bool from = p.from.has_value();
+  w.begin_object(2 + (channel ? 1 : 0) + (offset ? 1 : 0) + (from ? 1 : 0));
+  w.string_field("type", p.type.empty() ? std::string_view("message") : std::string_view(p.type));
+  if (channel) w.string_field("channel", p.channel);
+  if (offset) w.uint_field("offset", p.offset);
+  w.key("payload");
+  w.payload(p.payload);
+  if (from) {
+    w.key("from");
+    write_client_info(w, *p.from, false);
+  }
+  w.end_object();
+}
+
 
 void MessageEncoder::connected(std::string& out, std::optional<uint64_t> id, std::string_view client,
                                std::string_view user) const {
@@ -103,7 +104,7 @@ void MessageEncoder::presence(std::string& out, std::optional<uint64_t> id, std:
   w.string_field("channel", channel);
   w.key("clients");
   w.begin_array(static_cast<uint32_t>(clients.size()));
-  for (const ClientInfo& client : clients) client_object(w, client, true);
+  for (const ClientInfo& client : clients) write_client_info(w, client, true);
   w.end_array();
   w.end_object();
 }
@@ -126,7 +127,7 @@ void MessageEncoder::history(std::string& out, std::optional<uint64_t> id, std::
   w.string_field("channel", channel);
   w.key("publications");
   w.begin_array(static_cast<uint32_t>(publications.size()));
-  for (const PublicationPtr& p : publications) publication_object(w, *p);
+  for (const PublicationPtr& p : publications) write_publication(w, *p);
   w.end_array();
   w.uint_field("offset", position.offset);
   w.string_field("epoch", position.epoch);
@@ -161,7 +162,7 @@ void MessageEncoder::error(std::string& out, std::optional<uint64_t> id, uint32_
 
 void MessageEncoder::publication(std::string& out, const Publication& publication) const {
   MessageWriter w(encoding_, out);
-  publication_object(w, publication);
+  write_publication(w, publication);
 }
 
 void MessageEncoder::join(std::string& out, std::string_view channel, const ClientInfo& client) const {

@@ -16,6 +16,15 @@
 
 namespace wshub::hub {
 
+class MessageWriter;
+
+// The objects shared by protocol messages and the server API's results, so both show a
+// publication or a presence entry the same way.
+// {"type","channel"?,"offset"?,"payload","from"?}
+void write_publication(MessageWriter& w, const Publication& publication);
+// {"client","user","info"?}; info only when `with_info` and present
+void write_client_info(MessageWriter& w, const ClientInfo& client, bool with_info);
+
 class MessageEncoder {
  public:
   explicit MessageEncoder(Encoding encoding) : encoding_(encoding) {}

@@ -64,6 +64,7 @@ Client* WorkerHub::open_client(Peer& peer, Encoding encoding, std::optional<Cred
   auto client = std::make_unique<Client>(*this, peer, local_id, hub_.make_client_id(index_, local_id), encoding);
   Client* raw = client.get();
   clients_.emplace(local_id, std::move(client));
+  counters_.clients.store(static_cast<int64_t>(clients_.size()), std::memory_order_relaxed);
   if (credentials) {
     raw->accept_credentials(std::move(*credentials));
   } else if (!hub_.options().allow_anonymous) {
@@ -98,6 +99,7 @@ void WorkerHub::close_client(Client* client) {
   }
   graveyard_.push_back(std::move(it->second));
   clients_.erase(it);
+  counters_.clients.store(static_cast<int64_t>(clients_.size()), std::memory_order_relaxed);
   if (!reaper_.scheduled()) loop_.timers().schedule(reaper_, std::chrono::milliseconds(0));
 }
 
@@ -128,13 +130,21 @@ void WorkerHub::subscribe(Client& client, const ClientCommand& command) {
                                              : ErrorCode::unauthorized);
   }
 
+  std::optional<StreamPosition> recover;
+  if (command.recover) recover = StreamPosition{command.recover->offset, std::string(command.recover->epoch)};
+  start_subscription(client, command.channel, ns, command.id, std::move(recover));
+}
+
+// Permission checks are done (or, for a server-side subscription, waived).
+void WorkerHub::start_subscription(Client& client, std::string_view channel, const NamespaceOptions* ns,
+                                   std::optional<uint64_t> request_id, std::optional<StreamPosition> recover) {
   auto owned = std::make_unique<Subscription>();
   Subscription* subscription = owned.get();
-  subscription->channel = std::string(command.channel);
+  subscription->channel = std::string(channel);
   subscription->ns = ns;
   subscription->generation = next_generation_++;
-  subscription->request_id = command.id;
-  if (command.recover) subscription->recover = StreamPosition{command.recover->offset, std::string(command.recover->epoch)};
+  subscription->request_id = request_id;
+  subscription->recover = std::move(recover);
   client.subscriptions().push_back(std::move(owned));
 
   // Registered before anything is asked of the broker: from here on nothing published to
@@ -279,12 +289,59 @@ void WorkerHub::release_entry_if_empty(ChannelEntry& entry) {
 void WorkerHub::unsubscribe(Client& client, const ClientCommand& command) {
   Subscription* subscription = client.find_subscription(command.channel);
   if (!subscription) return client.send_error(command.id, ErrorCode::not_subscribed);
-  if (subscription->state == Subscription::State::pending) {
-    client.send_error(subscription->request_id, ErrorCode::not_subscribed, "unsubscribed before the subscription completed");
+  end_subscription(client, *subscription, command.id);
+}
+
+void WorkerHub::end_subscription(Client& client, Subscription& subscription, std::optional<uint64_t> request_id) {
+  if (subscription.state == Subscription::State::pending) {
+    client.send_error(subscription.request_id, ErrorCode::not_subscribed, "unsubscribed before the subscription completed");
     if (client.closed()) return;  // closed by that send: the subscription is already gone
   }
-  drop_subscription(client, *subscription, /*announce=*/true);
-  client.send([&](const MessageEncoder& e, std::string& out) { e.unsubscribed(out, command.id, command.channel); });
+  std::string channel = subscription.channel;
+  drop_subscription(client, subscription, /*announce=*/true);
+  client.send([&](const MessageEncoder& e, std::string& out) { e.unsubscribed(out, request_id, channel); });
+}
+
+// ---------------------------------------------------------------------------------------
+// Server-side actions on a user's connections (server API)
+
+void WorkerHub::apply_user_command(const UserCommand& command) {
+  auto it = users_.find(command.user);
+  if (it == users_.end()) return;
+  // A send may close a client, which edits the user's list: walk a copy. Closed clients
+  // stay allocated until the reaper runs, so the pointers stay valid.
+  std::vector<Client*> clients = it->second;
+  for (Client* client : clients) {
+    if (client->closed()) continue;
+    switch (command.kind) {
+      case UserCommand::Kind::subscribe: {
+        const NamespaceOptions* ns = hub_.namespace_for(command.channel);
+        if (!ns || client->find_subscription(command.channel)) continue;
+        if (client->subscriptions().size() >= hub_.options().max_subscriptions) {
+          client->send_error(std::nullopt, ErrorCode::limit_exceeded,
+                             "server-side subscription to " + command.channel + " refused: too many subscriptions");
+          continue;
+        }
+        // Server-side: no permission check, no request id (`subscribed` arrives unasked).
+        start_subscription(*client, command.channel, ns, std::nullopt, std::nullopt);
+        break;
+      }
+      case UserCommand::Kind::unsubscribe:
+        if (Subscription* subscription = client->find_subscription(command.channel)) {
+          end_subscription(*client, *subscription, std::nullopt);
+        }
+        break;
+      case UserCommand::Kind::disconnect:
+        client->disconnect(DisconnectReason{command.code, command.reason, command.reconnect});
+        break;
+    }
+  }
+}
+
+void WorkerHub::collect_channels(std::vector<ChannelSummary>& out) const {
+  channels_.for_each_channel([&](const ChannelEntry& entry) {
+    out.push_back(ChannelSummary{entry.name, entry.subscriber_count()});
+  });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ struct HubCounters {
   std::atomic<uint64_t> deliveries_dropped{0};     // refused by a subscriber's queue (slow consumer)
   std::atomic<uint64_t> commands{0};
   std::atomic<uint64_t> command_errors{0};
+  std::atomic<int64_t> clients{0};  // open connections of the wshub protocol (gauge)
   void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
@@ -62,6 +63,9 @@ class WorkerHub {
   void deliver_join_leave(bool join, const std::string& channel, const ClientInfo& client);
   void deliver_user_message(const std::string& user, const PublicationPtr& message);
   void on_node_subscribed(const std::string& channel, const Result<Unit>& result);
+  void apply_user_command(const UserCommand& command);
+  // Appends this worker's channels with their local subscriber counts.
+  void collect_channels(std::vector<ChannelSummary>& out) const;
 
   // --- for Client ---
   void subscribe(Client& client, const ClientCommand& command);
@@ -89,6 +93,9 @@ class WorkerHub {
 
  private:
   struct Framed;
+  void start_subscription(Client& client, std::string_view channel, const NamespaceOptions* ns,
+                          std::optional<uint64_t> request_id, std::optional<StreamPosition> recover);
+  void end_subscription(Client& client, Subscription& subscription, std::optional<uint64_t> request_id);
   void continue_subscribe(Client& client, Subscription& subscription);
   void finish_subscribe(uint64_t client_id, const std::string& channel, uint64_t generation,
                         Result<HistoryResult> result);

@@ -78,6 +78,24 @@ TEST_P(BrokerConformance, UserMessagesNeedNoSubscription) {
   EXPECT_EQ(got.from->client, "server");
 }
 
+TEST_P(BrokerConformance, UserCommandsReachTheNodeWhole) {
+  const std::string user = "user-" + channel();
+  hub::UserCommand subscribe{hub::UserCommand::Kind::subscribe, user, "news:" + channel(), 4000, "", false};
+  hub::UserCommand disconnect{hub::UserCommand::Kind::disconnect, user, "", 4123, "bye", true};
+  broker_->send_user_command(subscribe);
+  broker_->send_user_command(disconnect);
+  ASSERT_TRUE(handler_.wait_until([&] { return handler_.user_commands(user).size() >= 2; }));
+  settle();
+  const auto commands = handler_.user_commands(user);
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0].kind, hub::UserCommand::Kind::subscribe);
+  EXPECT_EQ(commands[0].channel, subscribe.channel);
+  EXPECT_EQ(commands[1].kind, hub::UserCommand::Kind::disconnect);
+  EXPECT_EQ(commands[1].code, 4123);
+  EXPECT_EQ(commands[1].reason, "bye");
+  EXPECT_TRUE(commands[1].reconnect);
+}
+
 TEST_P(BrokerConformance, TypeFromAndEncodingArePreserved) {
   const std::string ch = channel();
   subscribe(*broker_, ch);

@@ -34,6 +34,7 @@ class OrderCheckingHandler : public hub::BrokerEventHandler {
   void on_join(std::string_view, const hub::ClientInfo&) override {}
   void on_leave(std::string_view, const hub::ClientInfo&) override {}
   void on_user_message(std::string_view, const hub::PublicationPtr&) override {}
+  void on_user_command(const hub::UserCommand&) override {}
 
   // The highest offset whose on_publication has started: it must already be in history.
   uint64_t delivered() const { return last_.load(std::memory_order_acquire); }

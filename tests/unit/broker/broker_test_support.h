@@ -83,6 +83,17 @@ class RecordingHandler : public hub::BrokerEventHandler {
   void on_user_message(std::string_view user, const hub::PublicationPtr& message) override {
     record([&] { user_messages_.push_back({std::string(user), message}); });
   }
+  void on_user_command(const hub::UserCommand& command) override {
+    record([&] { user_commands_.push_back(command); });
+  }
+  std::vector<hub::UserCommand> user_commands(const std::string& user) const {
+    std::lock_guard lock(mutex_);
+    std::vector<hub::UserCommand> out;
+    for (const auto& c : user_commands_) {
+      if (c.user == user) out.push_back(c);
+    }
+    return out;
+  }
 
   std::vector<hub::PublicationPtr> publications(const std::string& channel) const {
     std::lock_guard lock(mutex_);
@@ -149,6 +160,7 @@ class RecordingHandler : public hub::BrokerEventHandler {
   std::vector<Presence> joins_;
   std::vector<Presence> leaves_;
   std::vector<UserMessage> user_messages_;
+  std::vector<hub::UserCommand> user_commands_;
 };
 
 inline hub::Publication make_publication(const std::string& channel, std::string json) {
