@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "server/CommandLine.h"
+#include "server/ConfigLoader.h"
 #include "server/Logging.h"
 #include "server/Node.h"
 
@@ -51,6 +52,19 @@ int main(int argc, char** argv, char** envp) {
   spdlog::info("wshub {} listening on {}/websocket with {} workers{}", WSHUB_VERSION, base,
                server->server().worker_count(), config->dev ? " (development mode)" : "");
   if (config->echo_endpoint) spdlog::info("echo endpoint: {}/echo", base);
+  if (config->api.key.empty()) {
+    spdlog::info("server API: off (set api.key or WSHUB_API_KEY to turn it on)");
+  } else if (config->api_listen) {
+    std::string api_host = config->api_listen->host;
+    if (api_host == "0.0.0.0" || api_host.empty()) api_host = "127.0.0.1";
+    if (api_host.find(':') != std::string::npos) api_host = "[" + api_host + "]";
+    spdlog::info("server API: http://{}:{}/api/", api_host, server->api_port());
+  } else {
+    spdlog::info("server API: {}://{}:{}/api/{}", config->tls.enabled() ? "https" : "http", host, server->port(),
+                 config->dev && config->api.key == wshub::server::kDevApiKey
+                     ? fmt::format(" (development key \"{}\")", config->api.key)
+                     : "");
+  }
   std::fflush(stdout);
 
   for (;;) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <map>
+#include <optional>
 
 #include "hub/Namespace.h"
 #include "ws/DeflateNegotiation.h"
@@ -45,6 +46,12 @@ struct HttpConfig {
   size_t max_header_bytes = 8 * 1024;   // [http] max_header_bytes -> 431
   size_t max_headers = 64;              // [http] max_headers -> 431
   size_t max_body_bytes = 1024 * 1024;  // [http] max_body_bytes -> 413
+  Duration keepalive_timeout{60'000};   // [http] keepalive_timeout: idle time between requests
+};
+
+// [api]: the server API for back-end services (docs/server-api.md).
+struct ApiConfig {
+  std::string key;  // [api] key: `Authorization: apikey <key>`; empty = the API is off
 };
 
 struct LogConfig {
@@ -83,6 +90,9 @@ struct AuthConfig {
 
 struct Config {
   ListenConfig listen;
+  // [server] api_listen = "HOST:PORT": serve /api/ there (plain HTTP, for the internal
+  // network) instead of on the main listener. Unset: /api/ is on the main listener.
+  std::optional<ListenConfig> api_listen;
   unsigned workers = 0;               // [server] workers: 0 = one per core
   Duration shutdown_timeout{10'000};  // [server] shutdown_timeout: drain deadline on SIGTERM
   bool dev = false;                   // --dev: development mode (see apply_dev_mode)
@@ -102,6 +112,7 @@ struct Config {
   std::map<std::string, std::string> routes;
   BackendConfig backend;
   AuthConfig auth;
+  ApiConfig api;
 };
 
 }  // namespace wshub::server

@@ -126,6 +126,32 @@ ConfigKey listen_key(std::string_view name, std::string_view help) {
                    [](const Config& c) { return ConfigValue(format_listen_address(c.listen)); }};
 }
 
+// An optional second address; "" leaves it unset.
+ConfigKey optional_listen_key(std::string_view name, std::string_view help) {
+  return ConfigKey{name,
+                   ValueType::String,
+                   help,
+                   false,
+                   [](const ConfigValue& v) -> std::optional<std::string> {
+                     std::string error;
+                     const std::string& s = std::get<std::string>(v);
+                     if (s.empty() || parse_listen_address(s, error)) return std::nullopt;
+                     return error;
+                   },
+                   [](Config& c, const ConfigValue& v) {
+                     std::string error;
+                     const std::string& s = std::get<std::string>(v);
+                     if (s.empty()) {
+                       c.api_listen.reset();
+                     } else {
+                       c.api_listen = *parse_listen_address(s, error);
+                     }
+                   },
+                   [](const Config& c) {
+                     return ConfigValue(c.api_listen ? format_listen_address(*c.api_listen) : std::string());
+                   }};
+}
+
 // A key whose value --print-config masks (keys, secrets).
 ConfigKey secret_key(ConfigKey key) {
   key.secret = true;
@@ -163,6 +189,9 @@ std::vector<ConfigKey> make_keys() {
       duration_key(
           "server.shutdown_timeout", "how long SIGTERM waits for connections to close", Duration{0},
           [](auto& c) -> auto& { return c.shutdown_timeout; }),
+      optional_listen_key("server.api_listen",
+                          "separate address for the server API (/api/), plain HTTP for the internal network; "
+                          "empty: the API is on server.listen"),
 
       boolean_key(
           "endpoints.echo", "serve /echo, which sends every message back",
@@ -232,6 +261,9 @@ std::vector<ConfigKey> make_keys() {
       byte_size_key(
           "http.max_body_bytes", "largest request body; larger gets 413", 0,
           [](auto& c) -> auto& { return c.http.max_body_bytes; }),
+      duration_key(
+          "http.keepalive_timeout", "how long an idle keep-alive HTTP connection is kept between requests",
+          kPositive, [](auto& c) -> auto& { return c.http.keepalive_timeout; }),
 
       choice_key(
           "log.level", "least severe level written: trace, debug, info, warn, error or off", kLogLevels,
@@ -295,6 +327,9 @@ std::vector<ConfigKey> make_keys() {
           "backend.max_pending", "routed messages waiting for a connection per worker; more get error 112",
           1, kUnbounded, [](auto& c) -> auto& { return c.backend.max_pending; }),
 
+      secret_key(string_key(
+          "api.key", "the server API key: requests carry `Authorization: apikey <key>`; empty turns the API off",
+          [](auto& c) -> auto& { return c.api.key; })),
       secret_key(string_key(
           "auth.hmac_secret", "secret for HS256/384/512 tokens (at least 32 bytes)",
           [](auto& c) -> auto& { return c.auth.hmac_secret; })),

@@ -404,6 +404,9 @@ void apply_dev_mode(Config& config) {
   ch.history_ttl = std::chrono::minutes(5);
   ch.subscribe = ch.publish = ch.read_presence = ch.read_history = hub::Access::anyone;
   config.allow_unknown_namespaces = true;  // "chat:lobby" works without a [namespaces.chat]
+  // The server API with a well-known key, so demos and curl work at once. Safe only
+  // because --dev listens on loopback; a configured api.key replaces it.
+  config.api.key = std::string(kDevApiKey);
 }
 
 void validate(const Config& config) {
@@ -412,6 +415,10 @@ void validate(const Config& config) {
     if (std::optional<std::string> invalid = key.check(key.load(config))) {
       problems.push_back(std::string(key.name) + ": " + *invalid);
     }
+  }
+  if (!config.api.key.empty() && config.api.key.size() < kMinApiKeyBytes) {
+    problems.push_back("api.key: at least " + std::to_string(kMinApiKeyBytes) +
+                       " bytes (use a random key, e.g. `openssl rand -hex 32`)");
   }
   if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
     problems.push_back(config.tls.cert_file.empty()

@@ -44,6 +44,11 @@ void apply_setting(std::string_view key, std::string_view text, const std::strin
 // defaults only: a file, the environment or a flag applied afterwards still wins.
 void apply_dev_mode(Config& config);
 
+// The server API key of --dev (loopback only; documented in docs/server-api.md).
+inline constexpr std::string_view kDevApiKey = "wshub-dev-api-key";
+// A shorter api.key is refused: it would be guessable.
+inline constexpr size_t kMinApiKeyBytes = 16;
+
 // Checks every key's own rules (a Config may be built in code, not only by the loader)
 // and the rules between keys: a certificate needs a private key and vice versa.
 // Throws ConfigError listing every problem, one per line.

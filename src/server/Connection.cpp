@@ -37,7 +37,11 @@ std::span<const std::byte> as_bytes(std::string_view s) {
 struct Connection::HttpState {
   explicit HttpState(http::ParserLimits limits) : parser(limits) {}
   http::RequestParser parser;
-  std::string buffer;  // bytes of the request(s) in progress
+  std::string buffer;         // bytes of the request(s) in progress
+  uint32_t requests = 0;      // answered or in progress: the reply's sequence number
+  bool awaiting_reply = false;  // an asynchronous handler has the request; hold the next
+  bool reply_keep_alive = true;
+  bool api_listener = false;
 };
 
 Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport,
@@ -67,9 +71,10 @@ bool Connection::send_framed(ws::FramedMessage& message) {
 
 void Connection::disconnect(const hub::DisconnectReason& reason) { close(reason.code, reason.reason); }
 
-bool Connection::start(bool tls) {
+bool Connection::start(bool tls, bool api_listener) {
   state_ = tls ? State::tls_handshake : State::http;
   http_ = std::make_unique<HttpState>(worker_.parser_limits());
+  http_->api_listener = api_listener;
   last_activity_ = worker_.loop().now();
   if (!worker_.loop().add(transport_->fd(), kReadEvents, this)) return false;
   arm_timer(worker_.config().websocket.handshake_timeout);
@@ -211,7 +216,17 @@ void Connection::handle_websocket_bytes(std::span<std::byte> bytes) {
 
 void Connection::handle_http_bytes(std::span<const std::byte> bytes) {
   http_->buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  while (state_ == State::http && http_ && !http_->buffer.empty()) {
+  if (http_->awaiting_reply) {
+    // Pipelined requests wait for the reply in progress; the parser's own limits bound
+    // one request, this bounds what may pile up behind it.
+    http::ParserLimits limits = worker_.parser_limits();
+    if (http_->buffer.size() > limits.max_header_bytes + 2 * limits.max_body_bytes) {
+      worker_.stats().http_errors.bump();
+      release("too many pipelined bytes while a reply was pending");
+    }
+    return;
+  }
+  while (state_ == State::http && http_ && !http_->awaiting_reply && !http_->buffer.empty()) {
     if (!handle_http_request()) return;
   }
 }
@@ -223,15 +238,18 @@ bool Connection::handle_http_request() {
   if (result.status == http::ParseStatus::need_more) return false;
   if (result.status == http::ParseStatus::error) {
     worker_.stats().http_errors.bump();
-    std::string response =
-        http::make_response(result.http_status, "text/plain", std::string(result.reason) + "\n", false);
+    // JSON like every other error we answer (the server API's clients parse it); the
+    // code is the HTTP status, since no method ran.
+    std::string body = "{\"error\":{\"code\":" + std::to_string(result.http_status) + ",\"message\":\"" +
+                       std::string(result.reason) + "\"}}\n";
+    std::string response = http::make_response(result.http_status, "application/json", body, false);
     output_.append(as_bytes(response));
     schedule_flush();
     enter_draining();
     return false;
   }
   const http::Request& request = http_->parser.request();
-  WebSocketBehavior* behavior = worker_.behavior_for(request.path);
+  WebSocketBehavior* behavior = http_->api_listener ? nullptr : worker_.behavior_for(request.path);
   if (behavior != nullptr) {
     http::HandshakeOutcome outcome = http::accept_websocket(request, worker_.handshake_options());
     output_.append(as_bytes(outcome.response));
@@ -255,17 +273,55 @@ bool Connection::handle_http_request() {
     upgrade(leftover);
     return false;
   }
-  std::string response = worker_.respond_http(request);
-  bool keep_alive = request.keep_alive;
-  output_.append(as_bytes(response));
-  schedule_flush();
-  http_->buffer.erase(0, result.consumed);
-  http_->parser.reset();
-  if (!keep_alive) {
-    enter_draining();
+  ++http_->requests;
+  if (http::Handler* handler = worker_.http_handler_for(request.path, http_->api_listener)) {
+    // Asynchronous: the reply finds this connection again by id (and is dropped if it
+    // closed meanwhile); the request number tells it from a reply to an older request.
+    worker_.stats().http_requests.bump();
+    http_->awaiting_reply = true;
+    http_->reply_keep_alive = request.keep_alive;
+    worker_.await_http_reply(this);
+    Worker* worker = &worker_;
+    handler->handle(request, [worker, id = id_, sequence = http_->requests](http::Reply reply) {
+      worker->post_http_reply(id, sequence, std::move(reply));
+    });
+    http_->buffer.erase(0, result.consumed);
+    http_->parser.reset();
     return false;
   }
-  return true;
+  std::string response = worker_.respond_http(request);
+  bool keep_alive = request.keep_alive;
+  http_->buffer.erase(0, result.consumed);
+  http_->parser.reset();
+  write_http_response(response, keep_alive);
+  return keep_alive;
+}
+
+void Connection::write_http_response(std::string_view response, bool keep_alive) {
+  output_.append(as_bytes(response));
+  schedule_flush();
+  if (!keep_alive) {
+    enter_draining();
+    return;
+  }
+  arm_timer(worker_.config().http.keepalive_timeout);
+}
+
+void Connection::finish_http_reply(uint32_t sequence, const http::Reply& reply) {
+  if (state_ != State::http || !http_ || !http_->awaiting_reply || http_->requests != sequence) return;
+  http_->awaiting_reply = false;
+  worker_.stop_awaiting_http_reply(id_);
+  std::vector<http::Header> headers;
+  headers.reserve(reply.headers.size());
+  for (const auto& [name, value] : reply.headers) headers.push_back(http::Header{name, value});
+  std::string response =
+      http::make_response(reply.status, reply.content_type, reply.body, http_->reply_keep_alive, headers);
+  bool keep_alive = http_->reply_keep_alive;
+  write_http_response(response, keep_alive);
+  // Requests pipelined behind this one.
+  while (keep_alive && state_ == State::http && http_ && !http_->awaiting_reply && !http_->buffer.empty()) {
+    if (!handle_http_request()) return;
+  }
 }
 
 void Connection::upgrade(std::string_view leftover) {
@@ -515,6 +571,10 @@ void Connection::handle_timer() {
   switch (state_) {
     case State::tls_handshake:
     case State::http:
+      if (http_ && http_->requests > 0 && !http_->awaiting_reply && http_->buffer.empty()) {
+        release("keep-alive idle");  // served before, silent since: not a failed handshake
+        return;
+      }
       worker_.stats().handshake_timeouts.bump();
       release("handshake timeout");
       return;

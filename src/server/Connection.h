@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/Handler.h"
 #include "net/EventLoop.h"
 #include "net/OutputQueue.h"
 #include "hub/Peer.h"
@@ -79,7 +80,8 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   Connection& operator=(const Connection&) = delete;
 
   // Registers with the loop and arms the handshake deadline. False when epoll refused.
-  bool start(bool tls);
+  // `api_listener`: accepted on server.api_listen (only the server API is served there).
+  bool start(bool tls, bool api_listener = false);
 
   // Frames and queues one message (compressed when negotiated and worthwhile).
   SendResult send(ws::Opcode opcode, std::span<const std::byte> payload);
@@ -118,6 +120,8 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   Connection* list_next = nullptr;
   bool flush_scheduled = false;
   void begin_shutdown();  // server draining: close open WebSockets, drop the rest
+  // The asynchronous answer to this connection's HTTP request number `sequence`.
+  void finish_http_reply(uint32_t sequence, const http::Reply& reply);
 
  private:
   // net::IoHandler
@@ -133,6 +137,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   void read_input();
   void handle_http_bytes(std::span<const std::byte> bytes);
   bool handle_http_request();
+  void write_http_response(std::string_view response, bool keep_alive);
   void upgrade(std::string_view leftover);
   void handle_websocket_bytes(std::span<std::byte> bytes);
   void discard_input();

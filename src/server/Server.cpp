@@ -12,7 +12,33 @@ namespace wshub::server {
 
 namespace {
 constexpr int kListenBacklog = 4096;
+
+// One SO_REUSEPORT socket per worker on `address`; returns the port (the kernel's choice
+// for port 0). Throws StartupError, closing what it opened.
+uint16_t listen_per_worker(const ListenConfig& address, unsigned workers, std::vector<int>& fds) {
+  uint16_t port = address.port;
+  if (port != 0) {
+    // SO_REUSEPORT would let a second wshub of the same user bind this port too and
+    // silently split the traffic. A plain bind first turns that into "address in use".
+    std::string error;
+    int probe = net::listen_tcp(address.host, port, false, 1, error);
+    if (probe < 0) throw StartupError(error);
+    close(probe);
+  }
+  for (unsigned i = 0; i < workers; ++i) {
+    std::string error;
+    int fd = net::listen_tcp(address.host, port, true, kListenBacklog, error);
+    if (fd < 0) {
+      for (int open_fd : fds) close(open_fd);
+      fds.clear();
+      throw StartupError(error);
+    }
+    if (port == 0) port = net::local_port(fd);  // port 0: the others join the one the kernel chose
+    fds.push_back(fd);
+  }
+  return port;
 }
+}  // namespace
 
 Server::Server(Config config) : config_(std::move(config)) {
   unsigned n = config_.workers != 0 ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -25,26 +51,15 @@ Server::Server(Config config) : config_(std::move(config)) {
   context_.tls = tls_.get();
   // Every worker binds its own SO_REUSEPORT listener; binding them all here, before any
   // thread starts, turns "address in use" into a clean start-up error.
-  uint16_t port = config_.listen.port;
-  if (port != 0) {
-    // SO_REUSEPORT would let a second wshub of the same user bind this port too and
-    // silently split the traffic. A plain bind first turns that into "address in use".
-    std::string error;
-    int probe = net::listen_tcp(config_.listen.host, port, false, 1, error);
-    if (probe < 0) throw StartupError(error);
-    close(probe);
-  }
-  for (unsigned i = 0; i < n; ++i) {
-    std::string error;
-    int fd = net::listen_tcp(config_.listen.host, port, true, kListenBacklog, error);
-    if (fd < 0) {
-      for (int open_fd : listen_fds_) close(open_fd);
-      throw StartupError(error);
+  port_ = listen_per_worker(config_.listen, n, listen_fds_);
+  if (config_.api_listen) {
+    try {
+      api_port_ = listen_per_worker(*config_.api_listen, n, api_fds_);
+    } catch (const StartupError& e) {
+      for (int fd : listen_fds_) close(fd);
+      throw StartupError(std::string("server.api_listen: ") + e.what());
     }
-    if (port == 0) port = net::local_port(fd);  // port 0: the others join the one the kernel chose
-    listen_fds_.push_back(fd);
   }
-  port_ = port;
   // Workers (and their loops) exist from here on, so the hub can attach to each loop
   // before any thread runs; their threads start in start().
   for (size_t i = 0; i < listen_fds_.size(); ++i) {
@@ -60,6 +75,7 @@ Server::~Server() {
   workers_.clear();
   if (!started_) {
     for (int fd : listen_fds_) close(fd);
+    for (int fd : api_fds_) close(fd);
   }
 }
 
@@ -67,8 +83,14 @@ void Server::add_endpoint(std::string path, WebSocketBehavior* behavior) {
   context_.endpoints.emplace_back(std::move(path), behavior);
 }
 
+void Server::add_http_route(std::string prefix, http::Handler* handler, bool on_main, bool on_api) {
+  context_.http_routes.push_back(HttpRoute{std::move(prefix), handler, on_main, on_api});
+}
+
 void Server::start() {
-  for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->start(listen_fds_[i]);
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    workers_[i]->start(listen_fds_[i], api_fds_.empty() ? -1 : api_fds_[i]);
+  }
   started_ = true;
 }
 

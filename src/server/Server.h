@@ -25,6 +25,9 @@ class Server {
   // Before start(): serve `behavior` as a WebSocket endpoint at `path`. The behavior is
   // shared by all workers and must be safe to call from each of their threads.
   void add_endpoint(std::string path, WebSocketBehavior* behavior);
+  // Before start(): serve plain HTTP requests under `prefix` with `handler` (thread-safe,
+  // like a behavior), on the main listener and/or the api_listen one.
+  void add_http_route(std::string prefix, http::Handler* handler, bool on_main, bool on_api);
 
   void start();
   // Any thread, idempotent: stop accepting, close every connection with 1001, let the
@@ -35,6 +38,7 @@ class Server {
 
   const Config& config() const { return config_; }
   uint16_t port() const { return port_; }
+  uint16_t api_port() const { return api_port_; }  // 0 without server.api_listen
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   const WorkerStats& worker_stats(unsigned i) const { return workers_[i]->stats(); }
   // Exists from construction; its thread runs from start().
@@ -45,8 +49,10 @@ class Server {
   std::unique_ptr<net::TlsContext> tls_;
   WorkerContext context_;
   std::vector<int> listen_fds_;
+  std::vector<int> api_fds_;  // one per worker when server.api_listen is set
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
+  uint16_t api_port_ = 0;
   bool started_ = false;
 };
 

@@ -24,11 +24,13 @@ constexpr int kAcceptBudget = 64;
 
 class Worker::Listener final : public net::IoHandler {
  public:
-  explicit Listener(Worker& worker) : worker_(worker) {}
-  void on_io(uint32_t) override { worker_.accept_ready(); }
+  Listener(Worker& worker, int fd, bool api) : worker_(worker), fd_(fd), api_(api) {}
+  void on_io(uint32_t) override { worker_.accept_ready(fd_, api_); }
 
  private:
   Worker& worker_;
+  int fd_;
+  bool api_;
 };
 
 Worker::Worker(unsigned index, const WorkerContext& context)
@@ -53,14 +55,20 @@ Worker::~Worker() {
   }
   for (Connection* c : closed_list_) delete c;
   if (listen_fd_ >= 0) close(listen_fd_);
+  if (api_fd_ >= 0) close(api_fd_);
   if (reserve_fd_ >= 0) close(reserve_fd_);
 }
 
-void Worker::start(int listen_fd) {
+void Worker::start(int listen_fd, int api_fd) {
   listen_fd_ = listen_fd;
+  api_fd_ = api_fd;
   reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  listener_ = std::make_unique<Listener>(*this);
+  listener_ = std::make_unique<Listener>(*this, listen_fd_, false);
   loop_.add(listen_fd_, EPOLLIN, listener_.get());
+  if (api_fd_ >= 0) {
+    api_listener_ = std::make_unique<Listener>(*this, api_fd_, true);
+    loop_.add(api_fd_, EPOLLIN, api_listener_.get());
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -86,10 +94,11 @@ void Worker::request_shutdown() {
 void Worker::begin_shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
-  if (listen_fd_ >= 0) {
-    loop_.remove(listen_fd_);
-    close(listen_fd_);
-    listen_fd_ = -1;
+  for (int* fd : {&listen_fd_, &api_fd_}) {
+    if (*fd < 0) continue;
+    loop_.remove(*fd);
+    close(*fd);
+    *fd = -1;
   }
   // begin_shutdown() may release (unlink) the connection: take the next one first.
   for (Connection *c = connections_, *next; c != nullptr; c = next) {
@@ -109,10 +118,10 @@ void Worker::on_shutdown_deadline(net::TimerNode* node) {
   }
 }
 
-void Worker::accept_ready() {
-  for (int i = 0; i < kAcceptBudget && listen_fd_ >= 0; ++i) {
+void Worker::accept_ready(int listen_fd, bool api_listener) {
+  for (int i = 0; i < kAcceptBudget && !shutting_down_; ++i) {
     sockaddr_storage peer{};
-    int fd = net::accept_connection(listen_fd_, peer);
+    int fd = net::accept_connection(listen_fd, peer);
     if (fd < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
       stats_.accept_errors.bump();
@@ -121,7 +130,7 @@ void Worker::accept_ready() {
         // forever. Use the spare fd to accept it and close it at once, so clients get a
         // prompt refusal instead of a hang, then take the spare back.
         close(reserve_fd_);
-        int shed = accept(listen_fd_, nullptr, nullptr);
+        int shed = accept(listen_fd, nullptr, nullptr);
         if (shed >= 0) close(shed);
         reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
         spdlog::warn("worker {}: out of file descriptors, refused a connection", index_);
@@ -131,7 +140,8 @@ void Worker::accept_ready() {
       return;
     }
     std::unique_ptr<net::Transport> transport;
-    if (context_.tls) {
+    const bool tls = context_.tls && !api_listener;  // the API listener is plain HTTP
+    if (tls) {
       transport = std::make_unique<net::TlsTransport>(fd, context_.tls->native());
     } else {
       transport = std::make_unique<net::PlainTransport>(fd);
@@ -140,7 +150,7 @@ void Worker::accept_ready() {
     auto* connection = new Connection(*this, std::move(transport), peer, id);
     link(connection);
     stats_.connections_accepted.bump();
-    if (!connection->start(context_.tls != nullptr)) connection->abort("epoll registration failed");
+    if (!connection->start(tls, api_listener)) connection->abort("epoll registration failed");
   }
 }
 
@@ -163,6 +173,7 @@ void Worker::unlink(Connection* c) {
 }
 
 void Worker::release(Connection* c) {
+  awaiting_reply_.erase(c->id());
   unlink(c);
   stats_.connections_closed.bump();
   closed_list_.push_back(c);
@@ -173,7 +184,39 @@ void Worker::schedule_read(Connection* c) {
   loop_.request_immediate_iteration();
 }
 
+void Worker::await_http_reply(Connection* connection) { awaiting_reply_[connection->id()] = connection; }
+
+void Worker::post_http_reply(uint64_t connection_id, uint32_t sequence, http::Reply reply) {
+  if (loop_.in_loop_thread()) {
+    // Possibly inside the connection's own handle_http_request: deliver after the pass.
+    replies_.push_back(QueuedReply{connection_id, sequence, std::move(reply)});
+    loop_.request_immediate_iteration();
+    return;
+  }
+  auto task = [this, connection_id, sequence, reply = std::move(reply)] {
+    deliver_http_reply(connection_id, sequence, reply);
+  };
+  // A full queue means the worker is far behind but alive: wait for room a little while
+  // rather than leave the API client hanging; give up after ~1 s (it will time out).
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (loop_.post(task)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  spdlog::warn("worker {}: queue full, an HTTP reply to connection {} was dropped", index_, connection_id);
+}
+
+void Worker::deliver_http_reply(uint64_t connection_id, uint32_t sequence, const http::Reply& reply) {
+  auto it = awaiting_reply_.find(connection_id);
+  if (it == awaiting_reply_.end()) return;  // closed meanwhile
+  it->second->finish_http_reply(sequence, reply);
+}
+
 void Worker::end_of_iteration() {
+  if (!replies_.empty()) {
+    std::vector<QueuedReply> replies;
+    replies.swap(replies_);
+    for (const QueuedReply& r : replies) deliver_http_reply(r.connection_id, r.sequence, r.reply);
+  }
   // Reads carried over (TLS-buffered input) may queue output: run them before flushing.
   if (!read_list_.empty()) {
     std::vector<Connection*> pending;
@@ -195,6 +238,14 @@ void Worker::end_of_iteration() {
 WebSocketBehavior* Worker::behavior_for(std::string_view path) const {
   for (const auto& [p, behavior] : context_.endpoints) {
     if (p == path) return behavior;
+  }
+  return nullptr;
+}
+
+http::Handler* Worker::http_handler_for(std::string_view path, bool api_listener) const {
+  for (const HttpRoute& route : context_.http_routes) {
+    if (!(api_listener ? route.on_api : route.on_main)) continue;
+    if (path.starts_with(route.prefix)) return route.handler;
   }
   return nullptr;
 }

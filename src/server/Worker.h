@@ -7,8 +7,10 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "http/Handler.h"
 #include "http/Handshake.h"
 #include "http/OriginPolicy.h"
 #include "http/Request.h"
@@ -29,11 +31,20 @@ namespace wshub::server {
 class Connection;
 class WebSocketBehavior;
 
+// A plain HTTP route (the server API): requests whose path starts with `prefix`.
+struct HttpRoute {
+  std::string prefix;
+  http::Handler* handler = nullptr;
+  bool on_main = true;  // served on server.listen
+  bool on_api = true;   // served on server.api_listen
+};
+
 // What all workers share, read-only after start-up.
 struct WorkerContext {
   const Config* config = nullptr;
   net::TlsContext* tls = nullptr;                                     // nullptr: plain TCP
   std::vector<std::pair<std::string, WebSocketBehavior*>> endpoints;  // path -> behavior
+  std::vector<HttpRoute> http_routes;
 };
 
 class Worker {
@@ -43,8 +54,9 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Takes ownership of `listen_fd` and starts the thread.
-  void start(int listen_fd);
+  // Takes ownership of `listen_fd` (and of `api_fd`, the server.api_listen socket, or
+  // -1) and starts the thread.
+  void start(int listen_fd, int api_fd = -1);
   // Any thread: stop accepting, close every connection (1001), stop when none is left
   // or at the configured deadline.
   void request_shutdown();
@@ -62,6 +74,13 @@ class Worker {
   void schedule_read(Connection* connection);
   void release(Connection* connection);
   WebSocketBehavior* behavior_for(std::string_view path) const;
+  http::Handler* http_handler_for(std::string_view path, bool api_listener) const;
+  // Asynchronous HTTP replies: a connection waiting for one is findable by id, so a reply
+  // that arrives after it closed is dropped instead of touching freed memory.
+  void await_http_reply(Connection* connection);
+  void stop_awaiting_http_reply(uint64_t connection_id) { awaiting_reply_.erase(connection_id); }
+  // Any thread: queues `reply` for the connection's request number `sequence`.
+  void post_http_reply(uint64_t connection_id, uint32_t sequence, http::Reply reply);
   const http::HandshakeOptions& handshake_options() const { return handshake_options_; }
   http::ParserLimits parser_limits() const;
   std::string respond_http(const http::Request& request);
@@ -76,7 +95,8 @@ class Worker {
   static constexpr size_t kReadBufferSize = 512 * 1024;
 
   void run();
-  void accept_ready();
+  void accept_ready(int listen_fd, bool api_listener);
+  void deliver_http_reply(uint64_t connection_id, uint32_t sequence, const http::Reply& reply);
   void end_of_iteration();
   void begin_shutdown();
   void link(Connection* connection);
@@ -88,7 +108,9 @@ class Worker {
   net::EventLoop loop_;
   WorkerStats stats_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Listener> api_listener_;
   int listen_fd_ = -1;
+  int api_fd_ = -1;
   int reserve_fd_ = -1;  // spare descriptor: lets us shed a connection when out of fds
   std::thread thread_;
   std::unique_ptr<std::byte[]> read_buffer_;
@@ -99,6 +121,13 @@ class Worker {
   std::vector<Connection*> flush_list_;
   std::vector<Connection*> read_list_;
   std::vector<Connection*> closed_list_;
+  std::unordered_map<uint64_t, Connection*> awaiting_reply_;
+  struct QueuedReply {
+    uint64_t connection_id;
+    uint32_t sequence;
+    http::Reply reply;
+  };
+  std::vector<QueuedReply> replies_;  // from this thread; delivered at the end of the pass
   bool shutting_down_ = false;
   net::TimerNode shutdown_timer_;
 

@@ -40,6 +40,7 @@ constexpr std::string_view kEveryKey = R"(
 listen = "[::1]:9001"
 workers = 3
 shutdown_timeout = "30s"
+api_listen = "127.0.0.1:9002"
 
 [endpoints]
 echo = true
@@ -71,6 +72,7 @@ level = 6
 max_header_bytes = "16KiB"
 max_headers = 32
 max_body_bytes = 0
+keepalive_timeout = "5s"
 
 [log]
 level = "debug"
@@ -98,6 +100,9 @@ read_history = "nobody"
 timeout = "2s"
 max_connections = 4
 max_pending = 64
+
+[api]
+key = "an-api-key-of-at-least-16-bytes"
 
 [auth]
 hmac_secret = "a-secret-of-at-least-thirty-two-bytes"
@@ -145,6 +150,11 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.backend.max_pending, 64u);
   EXPECT_EQ(c.auth.public_key_files, (std::vector<std::string>{"/etc/wshub/rsa.pem", "k1=/etc/wshub/ec.pem"}));
   EXPECT_EQ(c.auth.leeway, Duration(30'000));
+  ASSERT_TRUE(c.api_listen.has_value());
+  EXPECT_EQ(c.api_listen->host, "127.0.0.1");
+  EXPECT_EQ(c.api_listen->port, 9002);
+  EXPECT_EQ(c.api.key, "an-api-key-of-at-least-16-bytes");
+  EXPECT_EQ(c.http.keepalive_timeout, Duration(5'000));
   validate(c);
 }
 
