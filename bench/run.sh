@@ -49,7 +49,7 @@ WSHUB_BIN="${WSHUB_BIN:-build/wshub}"
 BENCH_BIN="${WSHUB_BENCH_BIN:-build/wshub-bench}"
 SERVER_CPU=0
 BENCH_CPU=1
-API_KEY=bench-key
+API_KEY=wshub-dev-api-key  # the key of `wshub --dev`; the peers take any key ({apikey})
 
 SMOKE=0
 [[ "${1:-}" == "--smoke" ]] && SMOKE=1

@@ -63,6 +63,29 @@ Node::Node(Config config) {
     echo_ = std::make_unique<EchoEndpoint>();
     server_->add_endpoint("/echo", echo_.get());
   }
+  api_ = std::make_unique<api::ServerApi>(*hub_, [this] { return node_info(); });
+  http_api_ = std::make_unique<api::HttpApi>(*api_, server_->config().api.key);
+  // With api_listen the API is served only there (an internal address), never on the
+  // public listener.
+  const bool separate = server_->config().api_listen.has_value();
+  server_->add_http_route(std::string(api::HttpApi::kPrefix), http_api_.get(), !separate, separate);
+}
+
+api::NodeInfo Node::node_info() const {
+  api::NodeInfo info;
+  info.id = hub_->node_id();
+  info.version = WSHUB_VERSION;
+  info.uptime_seconds = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_at_).count());
+  for (unsigned i = 0; i < server_->worker_count(); ++i) {
+    const WorkerStats& stats = server_->worker_stats(i);
+    info.messages_in += stats.messages_in.get();
+    info.messages_out += stats.messages_out.get();
+    int64_t clients = hub_->worker(i).counters().clients.load(std::memory_order_relaxed);
+    info.connections += clients > 0 ? static_cast<uint64_t>(clients) : 0;
+  }
+  info.channels = hub_->node_channel_count();
+  return info;
 }
 
 Node::~Node() {

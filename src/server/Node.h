@@ -3,9 +3,12 @@
 // the hub on every worker, and the endpoints (/websocket, and /echo when configured).
 // apps/wshub runs one; an application that embeds wshub runs one in its own process.
 // Construction does everything that can fail and throws StartupError.
+#include <chrono>
 #include <memory>
 #include <string>
 
+#include "api/HttpApi.h"
+#include "api/ServerApi.h"
 #include "hub/Hub.h"
 #include "server/Config.h"
 #include "server/Server.h"
@@ -34,6 +37,10 @@ class Node {
   Server& server() { return *server_; }
   const Config& config() const { return server_->config(); }
   uint16_t port() const { return server_->port(); }
+  uint16_t api_port() const { return server_->api_port(); }
+  api::ServerApi& server_api() { return *api_; }
+  // What `info` reports for this node.
+  api::NodeInfo node_info() const;
 
  private:
   std::unique_ptr<hub::Broker> broker_;
@@ -43,6 +50,9 @@ class Node {
   std::unique_ptr<BackendRoutes> routes_;
   std::unique_ptr<ProtocolEndpoint> protocol_;
   std::unique_ptr<EchoEndpoint> echo_;
+  std::unique_ptr<api::ServerApi> api_;
+  std::unique_ptr<api::HttpApi> http_api_;
+  std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
 };
 
 // The hub's options from the configuration ([client], [channels], [namespaces]).

@@ -1,0 +1,45 @@
+#pragma once
+// The server API's methods (docs/server-api.md), independent of HTTP: back-end services
+// publish, send to users, steer users' subscriptions, and read presence, history and
+// node state. Each method validates, calls the hub (which may call the broker), and
+// completes with the JSON text of its result or an error with a stable code.
+//
+// Threads: execute() may be called from any thread; `done` runs exactly once, on any
+// thread, possibly before execute() returns.
+#include <functional>
+#include <string>
+
+#include "api/ApiCommand.h"
+#include "api/NodeInfo.h"
+#include "hub/Hub.h"
+#include "hub/Result.h"
+
+namespace wshub::api {
+
+using MethodDone = std::function<void(hub::Result<std::string>)>;
+
+class ServerApi {
+ public:
+  ServerApi(hub::Hub& hub, NodeInfoSource info) : hub_(hub), info_(std::move(info)) {}
+
+  void execute(ApiCommand command, MethodDone done);
+
+ private:
+  void publish(PublishParams& p, MethodDone done);
+  void broadcast(BroadcastParams& p, MethodDone done);
+  void send(SendParams& p, MethodDone done);
+  void subscribe(UserChannelParams& p, bool subscribe, MethodDone done);
+  void disconnect(DisconnectParams& p, MethodDone done);
+  void presence(ChannelParams& p, MethodDone done);
+  void presence_stats(ChannelParams& p, MethodDone done);
+  void history(HistoryParams& p, MethodDone done);
+  void history_remove(ChannelParams& p, MethodDone done);
+  void channels(ChannelsParams& p, MethodDone done);
+  void info(MethodDone done);
+  void batch(BatchParams& p, MethodDone done);
+
+  hub::Hub& hub_;
+  NodeInfoSource info_;
+};
+
+}  // namespace wshub::api
