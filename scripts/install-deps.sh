@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   clang-14 libclang-rt-14-dev           # libFuzzer and sanitizers
   libssl-dev zlib1g-dev libhttp-parser-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libmsgpack-cxx-dev
