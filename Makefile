@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test test-unit test-asan fuzz bench bench-smoke soak clean format
+.PHONY: all deps build run test test-unit test-asan fuzz bench bench-smoke soak clean format install
 
 all: build
 
@@ -37,6 +37,12 @@ fuzz: deps
 	@cmake --preset asan -DWSHUB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -L fuzz
+
+# Installs the server (binary, man page, example config, systemd unit) under PREFIX;
+# DESTDIR stages it for packaging. See docs/deployment.md.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)" --component server
 
 bench: build
 	bash bench/run.sh
