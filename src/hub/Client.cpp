@@ -2,6 +2,7 @@
 
 #include "hub/Hub.h"
 #include "hub/MessageEncoder.h"
+#include "hub/TokenExpiry.h"
 #include "hub/WorkerHub.h"
 
 namespace wshub::hub {
@@ -64,29 +65,33 @@ bool Client::require_connected(const ClientCommand& command) {
   return false;
 }
 
+// A `connect` on a connection that is already connected (an earlier connect, or a Bearer
+// token on the upgrade) is refused with bad_request and changes nothing: identity changes
+// only through `refresh`, which must keep the user.
 void Client::handle_connect(const ClientCommand& command) {
   if (connected_) return send_error(command.id, ErrorCode::bad_request, "already connected");
   if (command.token.empty()) {
     if (!hub_.hub().options().allow_anonymous) {
+      hub_.counters().bump(hub_.counters().auth_missing_token);
       send_error(command.id, ErrorCode::unauthorized, "a token is required");
       return disconnect(disconnect::unauthorized);
     }
+    hub_.loop().timers().cancel(timer);
+    connected_ = true;
   } else {
     const Authenticator* authenticator = hub_.hub().authenticator();
-    if (!authenticator) {
-      send_error(command.id, ErrorCode::unauthorized, "this server verifies no tokens (auth is not configured)");
-      return disconnect(disconnect::unauthorized);
-    }
-    Result<Credentials> credentials = authenticator->authenticate(command.token);
+    Result<Credentials> credentials =
+        authenticator ? authenticator->authenticate(command.token)
+                      : Result<Credentials>(Error{code(ErrorCode::unauthorized),
+                                                  "this server verifies no tokens (auth is not configured)"});
     if (!credentials) {
+      hub_.counters().count_auth_failure(credentials.error().code);
       send_error(command.id, credentials.error());
       bool expired = credentials.error().code == code(ErrorCode::token_expired);
       return disconnect(expired ? disconnect::token_expired : disconnect::unauthorized);
     }
     accept_credentials(std::move(*credentials));
   }
-  connected_ = true;
-  hub_.loop().timers().cancel(timer);
   send([&](const MessageEncoder& e, std::string& out) {
     e.connected(out, command.id, info_.client, info_.user);
   });
@@ -97,6 +102,7 @@ void Client::accept_credentials(Credentials credentials) {
   info_.info = credentials.info;
   credentials_ = std::move(credentials);
   connected_ = true;
+  schedule_token_expiry();  // replaces the connect deadline
   hub_.user_connected(*this);
 }
 
@@ -105,14 +111,65 @@ void Client::handle_refresh(const ClientCommand& command) {
   const Authenticator* authenticator = hub_.hub().authenticator();
   Result<Credentials> credentials = authenticator ? authenticator->authenticate(command.token)
                                                   : Result<Credentials>(Error{code(ErrorCode::unauthorized), "no verifier"});
-  if (!credentials) return send_error(command.id, credentials.error());
+  // A refused refresh keeps the connection and its old deadline: the client may retry
+  // with another token until the old one runs out (then 4004).
+  if (!credentials) {
+    hub_.counters().count_auth_failure(credentials.error().code);
+    return send_error(command.id, credentials.error());
+  }
   if (credentials->user != info_.user) {
+    hub_.counters().bump(hub_.counters().auth_invalid_token);
     send_error(command.id, ErrorCode::unauthorized, "the new token is for another user");
     return disconnect(disconnect::unauthorized);
   }
   info_.info = credentials->info;
   credentials_ = std::move(*credentials);
+  schedule_token_expiry();
+  hub_.counters().bump(hub_.counters().auth_refreshes);
   send([&](const MessageEncoder& e, std::string& out) { e.refreshed(out, command.id); });
+}
+
+// ---------------------------------------------------------------------------------------
+// Timers (one node: connect deadline, then refresh notice, then expiry)
+
+void Client::arm_connect_deadline() {
+  timer.callback = &Client::on_connect_deadline;
+  hub_.loop().timers().schedule(timer, hub_.hub().options().connect_timeout);
+}
+
+void Client::on_connect_deadline(net::TimerNode* node) {
+  Client* client = static_cast<Client*>(node->owner);
+  if (client->connected_ || client->disconnecting_) return;
+  client->hub_.counters().bump(client->hub_.counters().auth_connect_timeouts);
+  client->disconnect(disconnect::connect_timeout);
+}
+
+void Client::schedule_token_expiry() {
+  net::TimingWheel& timers = hub_.loop().timers();
+  if (!credentials_ || !credentials_->expires_at) return timers.cancel(timer);
+  const HubOptions& options = hub_.hub().options();
+  ExpirySchedule when = schedule_expiry(std::chrono::system_clock::now(), *credentials_->expires_at,
+                                        options.token_leeway, options.refresh_before);
+  timer.callback = &Client::on_refresh_due;
+  timers.schedule(timer, when.refresh_in);
+}
+
+void Client::on_refresh_due(net::TimerNode* node) {
+  Client* client = static_cast<Client*>(node->owner);
+  if (client->disconnecting_ || !client->credentials_ || !client->credentials_->expires_at) return;
+  const HubOptions& options = client->hub_.hub().options();
+  ExpirySchedule when = schedule_expiry(std::chrono::system_clock::now(), *client->credentials_->expires_at,
+                                        options.token_leeway, options.refresh_before);
+  client->timer.callback = &Client::on_token_expired;
+  client->hub_.loop().timers().schedule(client->timer, when.expire_in);
+  client->send([](const MessageEncoder& e, std::string& out) { e.refresh_required(out); });
+}
+
+void Client::on_token_expired(net::TimerNode* node) {
+  Client* client = static_cast<Client*>(node->owner);
+  if (client->disconnecting_) return;
+  client->hub_.counters().bump(client->hub_.counters().auth_expired_connections);
+  client->disconnect(disconnect::token_expired);  // may free the client: nothing after
 }
 
 void Client::handle_application(const ClientCommand& command) {

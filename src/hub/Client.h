@@ -46,8 +46,12 @@ class Client {
   Peer& peer() { return peer_; }
   const MessageEncoder& encoder() const;
 
-  // Credentials from the upgrade request (Authorization: Bearer): connected at once.
+  // The one place where a connection becomes a user: a verified `connect` token or the
+  // upgrade's `Authorization: Bearer`. Connected at once; joins the user index; when the
+  // token has `exp`, schedules refresh_required and the 4004 close (hub/TokenExpiry.h).
   void accept_credentials(Credentials credentials);
+  // No credentials yet and anonymous access off: closed with 4005 unless it connects in time.
+  void arm_connect_deadline();
 
   std::vector<std::unique_ptr<Subscription>>& subscriptions() { return subscriptions_; }
   Subscription* find_subscription(std::string_view channel);
@@ -63,7 +67,9 @@ class Client {
   bool may(Access access, std::string_view channel) const;
   const Credentials* credentials() const { return credentials_ ? &*credentials_ : nullptr; }
 
-  net::TimerNode timer;  // connect deadline, then token expiry
+  // One node, three uses in turn: the connect deadline, then (tokens with exp) the
+  // refresh_required notice, then the expiry close. Cancelled when the client closes.
+  net::TimerNode timer;
 
  private:
   void handle(const ClientCommand& command);
@@ -71,6 +77,10 @@ class Client {
   void handle_refresh(const ClientCommand& command);
   void handle_application(const ClientCommand& command);
   bool require_connected(const ClientCommand& command);
+  void schedule_token_expiry();
+  static void on_connect_deadline(net::TimerNode* node);
+  static void on_refresh_due(net::TimerNode* node);
+  static void on_token_expired(net::TimerNode* node);
 
   WorkerHub& hub_;
   Peer& peer_;

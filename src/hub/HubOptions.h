@@ -16,6 +16,11 @@ struct HubOptions {
   // connect_timeout, and may do nothing else before (4001 / 4005 otherwise).
   bool allow_anonymous = false;
   std::chrono::milliseconds connect_timeout{10'000};
+  // Tokens with `exp` (hub/TokenExpiry.h): refresh_required this long before the token's
+  // deadline (at most half its remaining life), and 4004 at exp + token_leeway.
+  std::chrono::milliseconds refresh_before{30'000};
+  std::chrono::milliseconds token_leeway{0};  // auth.leeway: the verifier's allowance on exp
+
   size_t max_subscriptions = 128;  // per connection -> limit_exceeded
   DecoderLimits decoder;           // payload size and batch length
   // Presence entries are written with this TTL and refreshed by the node at a third of

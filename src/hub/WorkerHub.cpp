@@ -68,15 +68,9 @@ Client* WorkerHub::open_client(Peer& peer, Encoding encoding, std::optional<Cred
   if (credentials) {
     raw->accept_credentials(std::move(*credentials));
   } else if (!hub_.options().allow_anonymous) {
-    raw->timer.callback = &WorkerHub::on_connect_timeout;
-    loop_.timers().schedule(raw->timer, hub_.options().connect_timeout);
+    raw->arm_connect_deadline();
   }
   return raw;
-}
-
-void WorkerHub::on_connect_timeout(net::TimerNode* node) {
-  Client* client = static_cast<Client*>(node->owner);
-  if (!client->connected()) client->disconnect(disconnect::connect_timeout);
 }
 
 void WorkerHub::user_connected(Client& client) { users_[client.user()].push_back(&client); }
@@ -121,7 +115,10 @@ void WorkerHub::subscribe(Client& client, const ClientCommand& command) {
     const Authenticator* authenticator = hub_.authenticator();
     if (!authenticator) return client.send_error(command.id, ErrorCode::permission_denied);
     Result<Unit> verified = authenticator->verify_subscription(command.token, client.user(), command.channel);
-    if (!verified) return client.send_error(command.id, verified.error());
+    if (!verified) {
+      counters_.bump(counters_.auth_subscription_refused);
+      return client.send_error(command.id, verified.error());
+    }
     allowed = true;
   }
   if (!allowed) {

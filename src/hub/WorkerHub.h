@@ -42,6 +42,19 @@ struct HubCounters {
   std::atomic<uint64_t> commands{0};
   std::atomic<uint64_t> command_errors{0};
   std::atomic<int64_t> clients{0};  // open connections of the wshub protocol (gauge)
+  // Authentication failures by reason (connect, refresh and the upgrade's Bearer alike).
+  std::atomic<uint64_t> auth_invalid_token{0};  // refused with 101: signature, claims, malformed, too large
+  std::atomic<uint64_t> auth_expired_token{0};  // refused with 109: exp passed
+  std::atomic<uint64_t> auth_missing_token{0};  // connect without a token where one is required
+  std::atomic<uint64_t> auth_connect_timeouts{0};      // closed 4005: no connect in time
+  std::atomic<uint64_t> auth_expired_connections{0};   // closed 4004: exp passed without a refresh
+  std::atomic<uint64_t> auth_subscription_refused{0};  // subscription tokens refused
+  std::atomic<uint64_t> auth_refreshes{0};             // successful refresh requests
+  // A refused connection token, by its error code (109 expired, anything else invalid).
+  void count_auth_failure(uint32_t error_code) {
+    bump(error_code == static_cast<uint32_t>(ErrorCode::token_expired) ? auth_expired_token
+                                                                       : auth_invalid_token);
+  }
   void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
@@ -126,7 +139,6 @@ class WorkerHub {
   std::vector<std::unique_ptr<Client>> graveyard_;
   net::TimerNode reaper_;
   static void on_reaper(net::TimerNode* node);
-  static void on_connect_timeout(net::TimerNode* node);
 };
 
 template <typename Write>

@@ -85,6 +85,7 @@ struct AuthConfig {
   std::string issuer;                         // [auth] issuer: required `iss` when set
   bool require_exp = true;                    // [auth] require_exp
   Duration leeway{0};                         // [auth] leeway: clock skew allowed on exp/nbf/iat
+  Duration refresh_before{30'000};            // [auth] refresh_before: refresh_required lead before exp
   bool enabled() const { return !hmac_secret.empty() || !public_key_files.empty() || !jwks_file.empty(); }
 };
 

@@ -349,6 +349,11 @@ std::vector<ConfigKey> make_keys() {
       duration_key(
           "auth.leeway", "clock skew allowed when checking exp, nbf and iat (0 to 5m)", Duration{0},
           [](auto& c) -> auto& { return c.auth.leeway; }),
+      duration_key(
+          "auth.refresh_before",
+          "send refresh_required this long before a connection token expires (at most half its remaining "
+          "life)",
+          kPositive, [](auto& c) -> auto& { return c.auth.refresh_before; }),
   };
 }
 

@@ -252,6 +252,16 @@ bool Connection::handle_http_request() {
   WebSocketBehavior* behavior = http_->api_listener ? nullptr : worker_.behavior_for(request.path);
   if (behavior != nullptr) {
     http::HandshakeOutcome outcome = http::accept_websocket(request, worker_.handshake_options());
+    if (outcome.status == 101) {
+      std::string refusal = behavior->on_upgrade_request(*this, request);
+      if (!refusal.empty()) {
+        output_.append(as_bytes(refusal));
+        schedule_flush();
+        worker_.stats().handshake_failures.bump();
+        enter_draining();
+        return false;
+      }
+    }
     output_.append(as_bytes(outcome.response));
     schedule_flush();
     if (outcome.status != 101) {

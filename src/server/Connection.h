@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "http/Handler.h"
+#include "http/Request.h"
 #include "net/EventLoop.h"
 #include "net/OutputQueue.h"
 #include "hub/Peer.h"
@@ -40,6 +41,11 @@ class Connection;
 class WebSocketBehavior {
  public:
   virtual ~WebSocketBehavior() = default;
+  // The handshake is valid and the 101 not yet sent: a non-empty result is the complete
+  // HTTP response to send instead (the connection closes after it). An accepted upgrade
+  // is followed by on_open at once, in the same call, so state the behavior parks in
+  // user_data here is always picked up there.
+  virtual std::string on_upgrade_request(Connection& connection, const http::Request& request) { return {}; }
   virtual void on_open(Connection& connection) {}
   virtual void on_message(Connection& connection, ws::Opcode opcode, std::span<const std::byte> payload) = 0;
   // Called exactly once when an open WebSocket stops being usable, whatever the cause.

@@ -12,6 +12,8 @@ hub::HubOptions hub_options_from(const Config& config) {
   hub::HubOptions options;
   options.allow_anonymous = config.client.allow_anonymous;
   options.connect_timeout = config.client.connect_timeout;
+  options.refresh_before = config.auth.refresh_before;
+  options.token_leeway = config.auth.leeway;
   options.max_subscriptions = config.client.max_subscriptions;
   options.decoder.max_payload_size = config.client.max_payload_size;
   options.decoder.max_batch = config.client.max_batch;

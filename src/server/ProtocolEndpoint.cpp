@@ -1,5 +1,11 @@
 #include "server/ProtocolEndpoint.h"
 
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "hub/Hub.h"
+#include "server/UpgradeToken.h"
 #include "server/Worker.h"
 
 namespace wshub::server {
@@ -8,12 +14,42 @@ namespace {
 constexpr std::string_view kMsgpackSubprotocol = "wshub.msgpack";
 }
 
+// Runs on the connection's worker, before the 101. The token is never logged: only the
+// reason, which names a check (JwtError), never the token's bytes.
+std::string ProtocolEndpoint::on_upgrade_request(Connection& connection, const http::Request& request) {
+  UpgradeToken found = find_upgrade_token(request);
+  if (found.kind == UpgradeToken::Kind::none) return {};
+  hub::WorkerHub& hub = *hubs_[connection.worker().index()];
+  std::optional<hub::Result<hub::Credentials>> result;
+  if (found.kind == UpgradeToken::Kind::malformed) {
+    result.emplace(hub::Error{hub::code(hub::ErrorCode::unauthorized), std::string(found.problem)});
+  } else if (const hub::Authenticator* authenticator = hub.hub().authenticator()) {
+    result.emplace(authenticator->authenticate(found.token));
+  } else {
+    result.emplace(hub::Error{hub::code(hub::ErrorCode::unauthorized),
+                              "this server verifies no tokens (auth is not configured)"});
+  }
+  if (!*result) {
+    const hub::Error& error = result->error();
+    hub.counters().count_auth_failure(error.code);
+    spdlog::info("connection {} from {}: upgrade refused, Bearer token rejected ({} {})", connection.id(),
+                 connection.remote_address(), error.code, error.message);
+    return unauthorized_upgrade_response(error);
+  }
+  // Picked up by on_open, which upgrade() calls right after this returns.
+  connection.user_data = new hub::Credentials(std::move(**result));
+  return {};
+}
+
 void ProtocolEndpoint::on_open(Connection& connection) {
   bool msgpack = connection.subprotocol() == kMsgpackSubprotocol;
   connection.set_binary_messages(msgpack);
   hub::WorkerHub& hub = *hubs_[connection.worker().index()];
-  connection.user_data =
-      hub.open_client(connection, msgpack ? hub::Encoding::msgpack : hub::Encoding::json, std::nullopt);
+  std::unique_ptr<hub::Credentials> bearer(static_cast<hub::Credentials*>(connection.user_data));
+  std::optional<hub::Credentials> credentials;
+  if (bearer) credentials = std::move(*bearer);
+  connection.user_data = hub.open_client(connection, msgpack ? hub::Encoding::msgpack : hub::Encoding::json,
+                                         std::move(credentials));
 }
 
 void ProtocolEndpoint::on_message(Connection& connection, ws::Opcode, std::span<const std::byte> payload) {

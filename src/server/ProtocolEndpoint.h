@@ -1,7 +1,9 @@
 #pragma once
 // /websocket: the wshub protocol (docs/protocol.md). Bridges the engine's connections to
 // the hub: a Client per open WebSocket on the connection's own worker, frames in, close
-// codes out (4500 on shutdown, 4008 for slow consumers).
+// codes out (4500 on shutdown, 4008 for slow consumers). A Bearer token on the upgrade
+// request is verified before the 101 (server/UpgradeToken.h): valid, the Client starts
+// authenticated; invalid, the upgrade is refused with 401.
 #include <vector>
 
 #include "hub/WorkerHub.h"
@@ -14,6 +16,7 @@ class ProtocolEndpoint final : public WebSocketBehavior {
   // `hubs[i]` is the WorkerHub of worker i.
   explicit ProtocolEndpoint(std::vector<hub::WorkerHub*> hubs) : hubs_(std::move(hubs)) {}
 
+  std::string on_upgrade_request(Connection& connection, const http::Request& request) override;
   void on_open(Connection& connection) override;
   void on_message(Connection& connection, ws::Opcode opcode, std::span<const std::byte> payload) override;
   void on_close(Connection& connection, uint16_t code, std::string_view reason) override;

@@ -112,6 +112,7 @@ audience = "app"
 issuer = "https://login.example.com"
 require_exp = false
 leeway = "30s"
+refresh_before = "2m"
 )";
 
 TEST(ConfigLoader, ReadsEveryKey) {
@@ -150,6 +151,7 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.backend.max_pending, 64u);
   EXPECT_EQ(c.auth.public_key_files, (std::vector<std::string>{"/etc/wshub/rsa.pem", "k1=/etc/wshub/ec.pem"}));
   EXPECT_EQ(c.auth.leeway, Duration(30'000));
+  EXPECT_EQ(c.auth.refresh_before, Duration(120'000));
   ASSERT_TRUE(c.api_listen.has_value());
   EXPECT_EQ(c.api_listen->host, "127.0.0.1");
   EXPECT_EQ(c.api_listen->port, 9002);
