@@ -17,6 +17,7 @@
 #include "hub/ErrorCode.h"
 #include "hub/Peer.h"
 #include "hub/Publication.h"
+#include "hub/RequestRateLimit.h"
 #include "hub/Subscription.h"
 #include "net/TimingWheel.h"
 
@@ -46,8 +47,13 @@ class Client {
   Peer& peer() { return peer_; }
   const MessageEncoder& encoder() const;
 
-  // Credentials from the upgrade request (Authorization: Bearer): connected at once.
-  void accept_credentials(Credentials credentials);
+  // The single place where a connection becomes a user: from `connect` with a verified
+  // token, or from the upgrade request (Authorization: Bearer). False when the user
+  // already has max_connections_per_user connections on this node: then the client was
+  // told (error 111 to `request_id` when there is one, the disconnect message) and closed
+  // with 4029, and may already be gone from the hub.
+  [[nodiscard]] bool accept_credentials(Credentials credentials,
+                                        std::optional<uint64_t> request_id = std::nullopt);
 
   std::vector<std::unique_ptr<Subscription>>& subscriptions() { return subscriptions_; }
   Subscription* find_subscription(std::string_view channel);
@@ -63,7 +69,8 @@ class Client {
   bool may(Access access, std::string_view channel) const;
   const Credentials* credentials() const { return credentials_ ? &*credentials_ : nullptr; }
 
-  net::TimerNode timer;  // connect deadline, then token expiry
+  net::TimerNode timer;          // connect deadline, then token expiry
+  bool holds_user_slot = false;  // counted in the hub's per-user table (WorkerHub only)
 
  private:
   void handle(const ClientCommand& command);
@@ -71,6 +78,7 @@ class Client {
   void handle_refresh(const ClientCommand& command);
   void handle_application(const ClientCommand& command);
   bool require_connected(const ClientCommand& command);
+  bool within_rate(std::optional<uint64_t> request_id);
 
   WorkerHub& hub_;
   Peer& peer_;
@@ -80,6 +88,7 @@ class Client {
   bool disconnecting_ = false;
   ClientInfo info_;
   std::optional<Credentials> credentials_;
+  RequestRateLimit rate_limit_;
   std::vector<std::unique_ptr<Subscription>> subscriptions_;
 };
 
