@@ -11,6 +11,7 @@ Client::Client(WorkerHub& hub, Peer& peer, uint64_t local_id, std::string id, En
     : hub_(hub), peer_(peer), local_id_(local_id), encoding_(encoding) {
   info_.client = std::move(id);
   timer.owner = this;
+  rate_limit_.start(hub_.loop().now());
 }
 
 Client::~Client() { hub_.loop().timers().cancel(timer); }
@@ -22,13 +23,14 @@ void Client::on_frame(std::span<const std::byte> frame) {
       encoding_, frame, [this](const ClientCommand& command) { handle(command); },
       [this](const DecodeError& error) {
         hub_.counters().bump(hub_.counters().command_errors);
-        if (!disconnecting_) send_error(error.id, error.code, error.message);
+        if (!disconnecting_ && within_rate(error.id)) send_error(error.id, error.code, error.message);
       });
 }
 
 void Client::handle(const ClientCommand& command) {
   hub_.counters().bump(hub_.counters().commands);
   if (disconnecting_) return;  // a batch may hold commands after the one that closed us
+  if (!within_rate(command.id)) return;
   switch (command.type) {
     case CommandType::connect:
       return handle_connect(command);
@@ -57,6 +59,23 @@ void Client::handle(const ClientCommand& command) {
     default:
       return;
   }
+}
+
+// The message rate limit (limits.message_rate): one token per request, the loop's cached
+// time. Over the rate the request is answered with 111 and dropped; the max_refusals-th
+// refusal within the window closes the connection with 4029.
+bool Client::within_rate(std::optional<uint64_t> request_id) {
+  const RequestRatePolicy& policy = hub_.hub().options().request_rate;
+  RequestRateLimit::Verdict verdict = rate_limit_.check(policy, hub_.loop().now());
+  if (verdict == RequestRateLimit::Verdict::allowed) return true;
+  HubCounters& counters = hub_.counters();
+  counters.bump(counters.requests_rate_limited);
+  send_error(request_id, ErrorCode::too_many_requests);
+  if (verdict == RequestRateLimit::Verdict::abusive) {
+    counters.bump(counters.closes_too_many_requests);
+    disconnect(disconnect::too_many_requests);
+  }
+  return false;
 }
 
 bool Client::require_connected(const ClientCommand& command) {
@@ -90,20 +109,27 @@ void Client::handle_connect(const ClientCommand& command) {
       bool expired = credentials.error().code == code(ErrorCode::token_expired);
       return disconnect(expired ? disconnect::token_expired : disconnect::unauthorized);
     }
-    accept_credentials(std::move(*credentials));
+    if (!accept_credentials(std::move(*credentials), command.id)) return;
   }
   send([&](const MessageEncoder& e, std::string& out) {
     e.connected(out, command.id, info_.client, info_.user);
   });
 }
 
-void Client::accept_credentials(Credentials credentials) {
+bool Client::accept_credentials(Credentials credentials, std::optional<uint64_t> request_id) {
   info_.user = credentials.user;
   info_.info = credentials.info;
   credentials_ = std::move(credentials);
   connected_ = true;
+  if (!hub_.user_connected(*this)) {
+    // The user's other connections stay; this one is the extra one.
+    hub_.counters().bump(hub_.counters().closes_too_many_requests);
+    if (request_id) send_error(request_id, ErrorCode::too_many_requests, "too many connections for this user");
+    disconnect(disconnect::too_many_requests);
+    return false;
+  }
   schedule_token_expiry();  // replaces the connect deadline
-  hub_.user_connected(*this);
+  return true;
 }
 
 void Client::handle_refresh(const ClientCommand& command) {

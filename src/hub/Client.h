@@ -17,6 +17,7 @@
 #include "hub/ErrorCode.h"
 #include "hub/Peer.h"
 #include "hub/Publication.h"
+#include "hub/RequestRateLimit.h"
 #include "hub/Subscription.h"
 #include "net/TimingWheel.h"
 
@@ -49,7 +50,11 @@ class Client {
   // The one place where a connection becomes a user: a verified `connect` token or the
   // upgrade's `Authorization: Bearer`. Connected at once; joins the user index; when the
   // token has `exp`, schedules refresh_required and the 4004 close (hub/TokenExpiry.h).
-  void accept_credentials(Credentials credentials);
+  // False when the user already has max_connections_per_user connections on this node:
+  // then the client was told (error 111 to `request_id` when there is one, the disconnect
+  // message) and closed with 4029, and may already be gone from the hub.
+  [[nodiscard]] bool accept_credentials(Credentials credentials,
+                                        std::optional<uint64_t> request_id = std::nullopt);
   // No credentials yet and anonymous access off: closed with 4005 unless it connects in time.
   void arm_connect_deadline();
 
@@ -70,6 +75,7 @@ class Client {
   // One node, three uses in turn: the connect deadline, then (tokens with exp) the
   // refresh_required notice, then the expiry close. Cancelled when the client closes.
   net::TimerNode timer;
+  bool holds_user_slot = false;  // counted in the hub's per-user table (WorkerHub only)
 
  private:
   void handle(const ClientCommand& command);
@@ -81,6 +87,7 @@ class Client {
   static void on_connect_deadline(net::TimerNode* node);
   static void on_refresh_due(net::TimerNode* node);
   static void on_token_expired(net::TimerNode* node);
+  bool within_rate(std::optional<uint64_t> request_id);
 
   WorkerHub& hub_;
   Peer& peer_;
@@ -90,6 +97,7 @@ class Client {
   bool disconnecting_ = false;
   ClientInfo info_;
   std::optional<Credentials> credentials_;
+  RequestRateLimit rate_limit_;
   std::vector<std::unique_ptr<Subscription>> subscriptions_;
 };
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "hub/ChannelName.h"
 #include "hub/ClientCommand.h"
 #include "hub/ErrorCode.h"
 
@@ -33,7 +34,8 @@ struct DecodeError {
 
 struct DecoderLimits {
   size_t max_payload_size = 64 * 1024;
-  size_t max_batch = 100;  // elements per frame; the rest get limit_exceeded
+  size_t max_batch = 100;                         // elements per frame; the rest get limit_exceeded
+  size_t max_channel_length = kMaxChannelLength;  // bytes; longer gets limit_exceeded
 };
 
 class CommandDecoder {

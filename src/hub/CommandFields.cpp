@@ -57,7 +57,8 @@ CommandType command_type(std::string_view name) {
 // (including absent where that is allowed).
 class Checker {
  public:
-  Checker(ElementError& error) : error_(error) {}
+  Checker(ElementError& error, size_t max_channel_length)
+      : error_(error), max_channel_length_(max_channel_length) {}
 
   bool fail(std::string_view field, Problem problem, ErrorCode code = ErrorCode::bad_request) {
     error_.code = code;
@@ -88,11 +89,12 @@ class Checker {
 
   bool channel(const Field<std::string_view>& f, std::string_view& out) {
     if (!required("channel", f) || !state("channel", f, Problem::not_string)) return false;
-    if (f.value.size() > kMaxChannelLength) {
+    if (f.value.size() > max_channel_length_) {
       return fail("channel", Problem::channel_too_long, ErrorCode::limit_exceeded);
     }
     ChannelName parsed;
-    if (!parse_channel_name(f.value, parsed)) return fail("channel", Problem::invalid_channel);
+    if (!parse_channel_name(f.value, parsed, max_channel_length_))
+      return fail("channel", Problem::invalid_channel);
     out = f.value;
     return true;
   }
@@ -139,6 +141,7 @@ class Checker {
 
  private:
   ElementError& error_;
+  size_t max_channel_length_;
 };
 
 std::string_view problem_text(Problem p) {
@@ -162,7 +165,7 @@ std::string_view problem_text(Problem p) {
     case Problem::invalid_channel:
       return "not a valid channel name";
     case Problem::channel_too_long:
-      return "longer than 255 bytes";
+      return "longer than the channel name limit";
     case Problem::reserved_type:
       return "reserved for server messages";
     case Problem::too_large:
@@ -187,7 +190,7 @@ FieldName field_name(std::string_view key) {
 bool build_command(const CommandFields& f, const DecoderLimits& limits, ClientCommand& c,
                    ElementError& error) {
   error = ElementError{};
-  Checker check(error);
+  Checker check(error, limits.max_channel_length);
   if (!check.state("id", f.id, Problem::not_uint)) return false;
   if (f.id.state == FieldState::ok) error.id = f.id.value;
 
@@ -245,6 +248,8 @@ DecodeError make_decode_error(const ElementError& error, const DecoderLimits& li
   message += ": ";
   if (error.problem == Problem::too_large) {
     message += "larger than " + std::to_string(limits.max_payload_size) + " bytes";
+  } else if (error.problem == Problem::channel_too_long) {
+    message += "longer than " + std::to_string(limits.max_channel_length) + " bytes";
   } else {
     message += problem_text(error.problem);
   }

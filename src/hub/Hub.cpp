@@ -24,7 +24,10 @@ std::string random_node_id() {
 }  // namespace
 
 Hub::Hub(HubOptions options, Broker& broker, const Authenticator* authenticator)
-    : options_(std::move(options)), broker_(broker), authenticator_(authenticator) {
+    : options_(std::move(options)),
+      user_connections_(0, options_.max_connections_per_user),
+      broker_(broker),
+      authenticator_(authenticator) {
   node_id_ = options_.node_id.empty() ? random_node_id() : options_.node_id;
   broker_.set_event_handler(this);
 }
@@ -49,7 +52,7 @@ std::string Hub::make_client_id(unsigned worker, uint64_t local_id) const {
 
 const NamespaceOptions* Hub::namespace_for(std::string_view channel) const {
   ChannelName name;
-  if (!parse_channel_name(channel, name)) return nullptr;
+  if (!parse_channel_name(channel, name, options_.decoder.max_channel_length)) return nullptr;
   return options_.namespaces.find(name.namespace_name);
 }
 

@@ -27,6 +27,7 @@
 #include "hub/HubOptions.h"
 #include "hub/StringMap.h"
 #include "hub/TypeHandler.h"
+#include "net/ConnectionTable.h"
 #include "net/EventLoop.h"
 
 namespace wshub::hub {
@@ -71,6 +72,9 @@ class Hub final : public BrokerEventHandler {
 
   // --- for workers ---
   const HubOptions& options() const { return options_; }
+  // Open connections per user on this node, shared by every worker (a lock per connect
+  // and close of an authenticated connection, never per message).
+  net::ConnectionTable& user_connections() { return user_connections_; }
   Broker& broker() { return broker_; }
   const Authenticator* authenticator() const { return authenticator_; }
   const TypeHandler* handler_for(std::string_view type) const;
@@ -99,6 +103,7 @@ class Hub final : public BrokerEventHandler {
   void on_broker_subscribed(const std::string& channel, Result<Unit> result);
 
   HubOptions options_;
+  net::ConnectionTable user_connections_;  // per user, node-wide: max_connections_per_user
   Broker& broker_;
   const Authenticator* authenticator_;
   std::string node_id_;

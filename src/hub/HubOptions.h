@@ -7,6 +7,7 @@
 
 #include "hub/CommandDecoder.h"
 #include "hub/Namespace.h"
+#include "hub/RequestRateLimit.h"
 
 namespace wshub::hub {
 
@@ -22,6 +23,10 @@ struct HubOptions {
   std::chrono::milliseconds token_leeway{0};  // auth.leeway: the verifier's allowance on exp
 
   size_t max_subscriptions = 128;  // per connection -> limit_exceeded
+  // Connections of one user on this node (all workers); the extra one is closed with
+  // 4029. 0: no limit. Node-wide: a cluster-wide count needs the broker (Redis, later).
+  size_t max_connections_per_user = 0;
+  RequestRatePolicy request_rate;  // per connection -> too_many_requests, then 4029
   DecoderLimits decoder;           // payload size and batch length
   // Presence entries are written with this TTL and refreshed by the node at a third of
   // it, so a crashed node's clients disappear (cluster brokers); 0: no expiry.

@@ -66,14 +66,27 @@ Client* WorkerHub::open_client(Peer& peer, Encoding encoding, std::optional<Cred
   clients_.emplace(local_id, std::move(client));
   counters_.clients.store(static_cast<int64_t>(clients_.size()), std::memory_order_relaxed);
   if (credentials) {
-    raw->accept_credentials(std::move(*credentials));
+    if (!raw->accept_credentials(std::move(*credentials))) {
+      // Refused and already disconnected, possibly before the endpoint could know this
+      // client: free it here (close_client is idempotent).
+      close_client(raw);
+      return nullptr;
+    }
   } else if (!hub_.options().allow_anonymous) {
     raw->arm_connect_deadline();
   }
   return raw;
 }
 
-void WorkerHub::user_connected(Client& client) { users_[client.user()].push_back(&client); }
+bool WorkerHub::user_connected(Client& client) {
+  if (hub_.user_connections().acquire(client.user()) != net::ConnectionTable::Admission::admitted) {
+    counters_.bump(counters_.refused_per_user);
+    return false;
+  }
+  client.holds_user_slot = true;
+  users_[client.user()].push_back(&client);
+  return true;
+}
 
 void WorkerHub::close_client(Client* client) {
   auto it = clients_.find(client->local_id());
@@ -83,7 +96,9 @@ void WorkerHub::close_client(Client* client) {
   while (!client->subscriptions().empty()) {
     drop_subscription(*client, *client->subscriptions().back(), /*announce=*/true);
   }
-  if (client->authenticated()) {
+  if (client->holds_user_slot) {
+    client->holds_user_slot = false;
+    hub_.user_connections().release(client->user());
     auto user = users_.find(client->user());
     if (user != users_.end()) {
       std::vector<Client*>& list = user->second;

@@ -55,6 +55,12 @@ struct HubCounters {
     bump(error_code == static_cast<uint32_t>(ErrorCode::token_expired) ? auth_expired_token
                                                                        : auth_invalid_token);
   }
+  // Limits (docs/security.md): connections closed because their user had
+  // max_connections_per_user open, requests refused with 111 by the message rate, and
+  // every 4029 close (either cause).
+  std::atomic<uint64_t> refused_per_user{0};
+  std::atomic<uint64_t> requests_rate_limited{0};
+  std::atomic<uint64_t> closes_too_many_requests{0};
   void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
@@ -68,6 +74,9 @@ class WorkerHub {
   WorkerHub& operator=(const WorkerHub&) = delete;
 
   // --- for the server endpoint (loop thread) ---
+  // With `credentials` (Authorization: Bearer on the upgrade) the client is connected at
+  // once; nullptr when that was refused (the user is at max_connections_per_user): the
+  // peer was then closed with 4029 and there is no client.
   Client* open_client(Peer& peer, Encoding encoding, std::optional<Credentials> credentials);
   void close_client(Client* client);  // the WebSocket is gone: unsubscribe, leave, free
 
@@ -86,7 +95,10 @@ class WorkerHub {
   void publish(Client& client, const ClientCommand& command);
   void presence(Client& client, const ClientCommand& command);
   void history(Client& client, const ClientCommand& command);
-  void user_connected(Client& client);  // joins the user index once authenticated
+  // The one place where a connection becomes a user (Client::accept_credentials):
+  // counts it against max_connections_per_user and joins the user index. False when the
+  // user is at the limit (nothing was counted or joined).
+  bool user_connected(Client& client);
 
   // Runs `task` on this loop: at once when already on it, else posted. A completion
   // from the broker comes back here before it touches a client.

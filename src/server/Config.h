@@ -66,6 +66,20 @@ struct ClientConfig {
   size_t max_subscriptions = 128;    // [client] max_subscriptions per connection
   size_t max_payload_size = 64 * 1024;  // [client] max_payload_size: encoded payload of one request
   size_t max_batch = 100;               // [client] max_batch: commands in one frame
+  size_t max_channel_length = 255;      // [client] max_channel_length: bytes of a channel name
+};
+
+// [limits]: connection and rate limits (docs/security.md, "Limits"). 0 turns a limit off.
+struct LimitsConfig {
+  size_t max_connections = 100'000;       // [limits] max_connections: open WebSockets on the node -> 429
+  size_t max_connections_per_ip = 0;      // [limits] max_connections_per_ip: off (proxies, NAT) -> 429
+  size_t max_connections_per_user = 100;  // [limits] max_connections_per_user: node-wide -> 4029
+  size_t accept_rate = 5000;              // [limits] accept_rate: new connections a second, node-wide
+  size_t accept_burst = 10'000;           // [limits] accept_burst
+  size_t message_rate = 200;              // [limits] message_rate: requests a second per connection -> 111
+  size_t message_burst = 500;             // [limits] message_burst
+  size_t max_refusals = 50;         // [limits] max_refusals: refused requests within refusal_window -> 4029
+  Duration refusal_window{10'000};  // [limits] refusal_window
 };
 
 // [backend]: how application messages are relayed to the HTTP back-ends of [routes].
@@ -104,6 +118,7 @@ struct Config {
   HttpConfig http;
   LogConfig log;
   ClientConfig client;
+  LimitsConfig limits;
   // [channels]: the default namespace (channel names without "ns:").
   hub::NamespaceOptions channels;
   bool allow_unknown_namespaces = false;  // [channels] allow_unknown_namespaces: use [channels] for them

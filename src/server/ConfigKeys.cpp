@@ -287,6 +287,40 @@ std::vector<ConfigKey> make_keys() {
       integer_key(
           "client.max_batch", "most commands in one frame (a JSON array); more get error 106", 1, 10000,
           [](auto& c) -> auto& { return c.client.max_batch; }),
+      integer_key(
+          "client.max_channel_length", "longest channel name in bytes; longer gets error 106", 1, 4096,
+          [](auto& c) -> auto& { return c.client.max_channel_length; }),
+
+      integer_key(
+          "limits.max_connections", "open WebSocket connections on this node; more get HTTP 429; 0 = no limit", 0,
+          kUnbounded, [](auto& c) -> auto& { return c.limits.max_connections; }),
+      integer_key(
+          "limits.max_connections_per_ip",
+          "open WebSocket connections from one client address; more get HTTP 429; 0 = no limit", 0, kUnbounded,
+          [](auto& c) -> auto& { return c.limits.max_connections_per_ip; }),
+      integer_key(
+          "limits.max_connections_per_user",
+          "connections of one user on this node; the extra one is closed with 4029; 0 = no limit", 0, kUnbounded,
+          [](auto& c) -> auto& { return c.limits.max_connections_per_user; }),
+      integer_key(
+          "limits.accept_rate", "new connections a second on this node (token bucket); more are refused; 0 = no limit",
+          0, kUnbounded, [](auto& c) -> auto& { return c.limits.accept_rate; }),
+      integer_key(
+          "limits.accept_burst", "new connections admitted at once above accept_rate", 1, kUnbounded,
+          [](auto& c) -> auto& { return c.limits.accept_burst; }),
+      integer_key(
+          "limits.message_rate", "requests a second per connection (token bucket); more get error 111; 0 = no limit",
+          0, kUnbounded, [](auto& c) -> auto& { return c.limits.message_rate; }),
+      integer_key(
+          "limits.message_burst", "requests a connection may send at once above message_rate", 1, kUnbounded,
+          [](auto& c) -> auto& { return c.limits.message_burst; }),
+      integer_key(
+          "limits.max_refusals",
+          "requests refused with 111 within refusal_window that close the connection with 4029; 0 = never close",
+          0, kUnbounded, [](auto& c) -> auto& { return c.limits.max_refusals; }),
+      duration_key(
+          "limits.refusal_window", "the window in which max_refusals are counted", kPositive,
+          [](auto& c) -> auto& { return c.limits.refusal_window; }),
 
       boolean_key(
           "channels.presence", "keep who is subscribed to each channel (presence requests)",

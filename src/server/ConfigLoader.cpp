@@ -407,6 +407,13 @@ void apply_dev_mode(Config& config) {
   // The server API with a well-known key, so demos and curl work at once. Safe only
   // because --dev listens on loopback; a configured api.key replaces it.
   config.api.key = std::string(kDevApiKey);
+  // Every client of a playground (browser tabs, load generators) comes from loopback and
+  // connects and sends as fast as it likes: the node-wide, per-address, accept and
+  // message rate limits are off. The per-user cap stays; a config file turns any back on.
+  config.limits.max_connections = 0;
+  config.limits.max_connections_per_ip = 0;
+  config.limits.accept_rate = 0;
+  config.limits.message_rate = 0;
 }
 
 void validate(const Config& config) {

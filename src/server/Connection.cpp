@@ -252,7 +252,17 @@ bool Connection::handle_http_request() {
   WebSocketBehavior* behavior = http_->api_listener ? nullptr : worker_.behavior_for(request.path);
   if (behavior != nullptr) {
     http::HandshakeOutcome outcome = http::accept_websocket(request, worker_.handshake_options());
+    // The caps on open WebSockets are known now, before the upgrade: refuse with a 429
+    // the client can read, instead of a WebSocket closed at once. Checked before the
+    // token, which costs a signature check.
     if (outcome.status == 101) {
+      if (ConnectionRefusal refusal = worker_.admit_websocket(peer_); refusal != ConnectionRefusal::none) {
+        output_.append(as_bytes(refusal_response(refusal)));
+        schedule_flush();
+        enter_draining();
+        return false;
+      }
+      counted_ = true;  // released with the connection, also when the token below is refused
       std::string refusal = behavior->on_upgrade_request(*this, request);
       if (!refusal.empty()) {
         output_.append(as_bytes(refusal));
@@ -556,6 +566,7 @@ void Connection::release(std::string_view why) {
   if (state_ == State::closed) return;
   spdlog::debug("connection {} from {} closed: {}", id_, remote_address(), why);
   state_ = State::closed;
+  if (counted_) worker_.release_websocket(peer_);
   worker_.loop().remove(transport_->fd());
   worker_.loop().timers().cancel(timer_);
   output_.clear();

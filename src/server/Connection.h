@@ -172,6 +172,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   bool write_interest_ = false;
   bool read_wants_write_ = false;
   bool fin_sent_ = false;
+  bool counted_ = false;  // admitted by the connection caps: released with the connection
   bool deflate_ = false;
   bool binary_messages_ = false;
   bool active_ = false;  // exchanged messages since the last heartbeat tick

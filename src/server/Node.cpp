@@ -17,6 +17,12 @@ hub::HubOptions hub_options_from(const Config& config) {
   options.max_subscriptions = config.client.max_subscriptions;
   options.decoder.max_payload_size = config.client.max_payload_size;
   options.decoder.max_batch = config.client.max_batch;
+  options.decoder.max_channel_length = config.client.max_channel_length;
+  options.max_connections_per_user = config.limits.max_connections_per_user;
+  options.request_rate.rate = {static_cast<double>(config.limits.message_rate),
+                               static_cast<double>(config.limits.message_burst)};
+  options.request_rate.max_refusals = config.limits.max_refusals;
+  options.request_rate.refusal_window = config.limits.refusal_window;
   hub::NamespaceOptions default_namespace = config.channels;
   default_namespace.name.clear();
   options.namespaces = hub::NamespaceTable(std::move(default_namespace));

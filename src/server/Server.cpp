@@ -48,6 +48,8 @@ Server::Server(Config config) : config_(std::move(config)) {
     if (!tls_) throw StartupError("tls: " + error);
   }
   context_.config = &config_;
+  limits_ = std::make_unique<ConnectionLimits>(config_.limits);
+  context_.limits = limits_.get();
   context_.tls = tls_.get();
   // Every worker binds its own SO_REUSEPORT listener; binding them all here, before any
   // thread starts, turns "address in use" into a clean start-up error.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/Config.h"
+#include "server/ConnectionLimits.h"
 #include "server/Stats.h"
 #include "server/Worker.h"
 
@@ -43,10 +44,13 @@ class Server {
   const WorkerStats& worker_stats(unsigned i) const { return workers_[i]->stats(); }
   // Exists from construction; its thread runs from start().
   Worker& worker(unsigned i) { return *workers_[i]; }
+  // The node-wide accept rate and connection caps ([limits]).
+  const ConnectionLimits& limits() const { return *limits_; }
 
  private:
   Config config_;
   std::unique_ptr<net::TlsContext> tls_;
+  std::unique_ptr<ConnectionLimits> limits_;
   WorkerContext context_;
   std::vector<int> listen_fds_;
   std::vector<int> api_fds_;  // one per worker when server.api_listen is set

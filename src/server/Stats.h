@@ -36,6 +36,10 @@ struct WorkerStats {
   Counter protocol_errors;
   Counter slow_consumers;
   Counter ping_timeouts;
+  // Connections refused by the limits of [limits], by reason (docs/security.md).
+  Counter refused_accept_rate;  // closed right after accept: limits.accept_rate
+  Counter refused_total;        // HTTP 429 at the upgrade: limits.max_connections
+  Counter refused_per_ip;       // HTTP 429 at the upgrade: limits.max_connections_per_ip
   std::atomic<int64_t> connections_current{0};
 };
 

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "http/Response.h"
 #include "net/PlainTransport.h"
@@ -139,8 +141,14 @@ void Worker::accept_ready(int listen_fd, bool api_listener) {
       spdlog::warn("worker {}: accept failed: {}", index_, strerror(errno));
       return;
     }
-    std::unique_ptr<net::Transport> transport;
     const bool tls = context_.tls && !api_listener;  // the API listener is plain HTTP
+    // The internal API listener is not a public door: storms come through server.listen.
+    if (!api_listener && !context_.limits->accept_allowed(loop_.now())) {
+      refuse_accepted(fd, tls);
+      log_refusal(ConnectionRefusal::accept_rate, peer);
+      continue;
+    }
+    std::unique_ptr<net::Transport> transport;
     if (tls) {
       transport = std::make_unique<net::TlsTransport>(fd, context_.tls->native());
     } else {
@@ -152,6 +160,44 @@ void Worker::accept_ready(int listen_fd, bool api_listener) {
     stats_.connections_accepted.bump();
     if (!connection->start(tls, api_listener)) connection->abort("epoll registration failed");
   }
+}
+
+// Over the accept rate: the cheapest clear answer. No Connection, no TLS handshake, no
+// parse: over plain TCP a prebuilt 429 goes out with one non-blocking send (the new
+// socket's send buffer is empty, so it fits), what the client already sent is read away
+// so that close() ends with FIN rather than RST (a reset can destroy the 429 before the
+// client reads it), and the socket is closed. A TLS client could not read plain HTTP: it
+// just sees the connection closed.
+void Worker::refuse_accepted(int fd, bool tls) {
+  stats_.refused_accept_rate.bump();
+  if (!tls) {
+    static const std::string response = refusal_response(ConnectionRefusal::accept_rate);
+    ::send(fd, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    char sink[2048];
+    [[maybe_unused]] ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+  }
+  ::close(fd);
+}
+
+ConnectionRefusal Worker::admit_websocket(const sockaddr_storage& peer) {
+  ConnectionRefusal refusal = context_.limits->admit_websocket(peer);
+  if (refusal == ConnectionRefusal::total) stats_.refused_total.bump();
+  if (refusal == ConnectionRefusal::per_ip) stats_.refused_per_ip.bump();
+  if (refusal != ConnectionRefusal::none) log_refusal(refusal, peer);
+  return refusal;
+}
+
+void Worker::release_websocket(const sockaddr_storage& peer) {
+  context_.limits->release_websocket(peer);
+}
+
+// Refusals come in floods by nature (that is when limits act): one line a second per
+// worker, with the count of the lines held back.
+void Worker::log_refusal(ConnectionRefusal refusal, const sockaddr_storage& peer) {
+  std::optional<uint64_t> held_back = refusal_log_.admit(loop_.now());
+  if (!held_back) return;
+  spdlog::warn("worker {}: refused a connection from {}: {} ({} more since the last such line)", index_,
+               net::format_address(peer), refusal_message(refusal), *held_back);
 }
 
 void Worker::link(Connection* c) {

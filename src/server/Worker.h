@@ -17,6 +17,8 @@
 #include "http/RequestParser.h"
 #include "net/EventLoop.h"
 #include "server/Config.h"
+#include "server/ConnectionLimits.h"
+#include "server/LogThrottle.h"
 #include "server/Stats.h"
 
 namespace wshub::net {
@@ -42,6 +44,7 @@ struct HttpRoute {
 // What all workers share, read-only after start-up.
 struct WorkerContext {
   const Config* config = nullptr;
+  ConnectionLimits* limits = nullptr;                                 // node-wide admission control
   net::TlsContext* tls = nullptr;                                     // nullptr: plain TCP
   std::vector<std::pair<std::string, WebSocketBehavior*>> endpoints;  // path -> behavior
   std::vector<HttpRoute> http_routes;
@@ -82,6 +85,11 @@ class Worker {
   // Any thread: queues `reply` for the connection's request number `sequence`.
   void post_http_reply(uint64_t connection_id, uint32_t sequence, http::Reply reply);
   const http::HandshakeOptions& handshake_options() const { return handshake_options_; }
+  // At the upgrade: counts the WebSocket against the connection caps, or says why not
+  // (counted, logged at most once a second). An admitted one is released with
+  // release_websocket() when it closes.
+  ConnectionRefusal admit_websocket(const sockaddr_storage& peer);
+  void release_websocket(const sockaddr_storage& peer);
   http::ParserLimits parser_limits() const;
   std::string respond_http(const http::Request& request);
   // The worker's compressor for a window size. It never keeps context between messages,
@@ -96,6 +104,8 @@ class Worker {
 
   void run();
   void accept_ready(int listen_fd, bool api_listener);
+  void refuse_accepted(int fd, bool tls);
+  void log_refusal(ConnectionRefusal refusal, const sockaddr_storage& peer);
   void deliver_http_reply(uint64_t connection_id, uint32_t sequence, const http::Reply& reply);
   void end_of_iteration();
   void begin_shutdown();
@@ -131,6 +141,7 @@ class Worker {
   bool shutting_down_ = false;
   net::TimerNode shutdown_timer_;
 
+  LogThrottle refusal_log_;
   http::OriginPolicy origins_;
   http::HandshakeOptions handshake_options_;
   std::array<std::unique_ptr<ws::Deflater>, 16> deflaters_;

@@ -348,8 +348,11 @@ class BadInput(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # 10,000 subscribes from one connection in a second are what the message rate limit
+        # refuses: it is off here so the subscription limit itself is what answers.
         cls.server = Server(dict(PLAYGROUND, client={"allow_anonymous": True, "max_subscriptions": 100,
-                                                     "max_payload_size": 1024}), workers=2).start()
+                                                     "max_payload_size": 1024},
+                                 limits={"message_rate": 0}), workers=2).start()
         cls.url = cls.server.url("/websocket")
 
     @classmethod

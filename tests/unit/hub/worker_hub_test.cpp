@@ -15,6 +15,45 @@
 namespace wshub::hub {
 namespace {
 
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+// What a connection would do, minus the socket: keep what is sent, and on disconnect
+// tell the hub at once (as Connection's on_close does).
+class RecordingPeer final : public Peer {
+ public:
+  explicit RecordingPeer(WorkerHub& hub) : hub_(hub) {}
+  bool send_message(std::string_view encoded) override {
+    if (closed) return false;
+    messages.emplace_back(encoded);
+    if (close_after_messages != 0 && messages.size() == close_after_messages) disconnect(disconnect::slow_consumer);
+    return true;
+  }
+  bool send_framed(ws::FramedMessage& message) override {
+    if (closed) return false;
+    auto p = message.payload();
+    messages.emplace_back(reinterpret_cast<const char*>(p.data()), p.size());
+    if (close_on_next_delivery) disconnect(disconnect::slow_consumer);
+    return true;
+  }
+  void disconnect(const DisconnectReason& reason) override {
+    if (closed) return;
+    closed = true;
+    close_code = reason.code;
+    if (client) hub_.close_client(client);  // null while open_client is still running
+  }
+  std::string remote_address() const override { return "test"; }
+
+  Client* client = nullptr;
+  std::vector<std::string> messages;
+  bool closed = false;
+  bool close_on_next_delivery = false;
+  size_t close_after_messages = 0;  // disconnect (as a slow consumer would be) after this many
+  uint16_t close_code = 0;
+
+ private:
+  WorkerHub& hub_;
+};
+
 class WorkerHubTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -25,6 +64,7 @@ class WorkerHubTest : public ::testing::Test {
     ns.history_size = 100;
     ns.presence = true;
     options.namespaces = NamespaceTable(ns);
+    configure(options);
     hub_ = std::make_unique<Hub>(std::move(options), broker_);
     worker_ = &hub_->add_worker(loop_);
     thread_ = std::thread([this] { loop_.run(); });
@@ -35,6 +75,8 @@ class WorkerHubTest : public ::testing::Test {
     thread_.join();
     hub_.reset();
   }
+
+  virtual void configure(HubOptions&) {}
 
   // Runs `f` on the worker's loop and waits; then lets posted deliveries run too.
   template <typename F>
@@ -150,9 +192,9 @@ TEST_F(WorkerHubTest, UserMessagesReachEveryConnectionOfTheUser) {
   RecordingPeer& b = connect();
   RecordingPeer& other = connect();
   on_loop([&] {
-    a.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}});
-    b.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}});
-    other.client->accept_credentials(Credentials{"7", {}, std::nullopt, {}});
+    ASSERT_TRUE(a.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}));
+    ASSERT_TRUE(b.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}));
+    ASSERT_TRUE(other.client->accept_credentials(Credentials{"7", {}, std::nullopt, {}}));
   });
   Publication message;
   message.type = "note";
@@ -163,6 +205,97 @@ TEST_F(WorkerHubTest, UserMessagesReachEveryConnectionOfTheUser) {
   EXPECT_EQ(a.messages[0], R"({"type":"note","payload":{"x":1}})");
   EXPECT_EQ(b.messages, a.messages);
   EXPECT_TRUE(other.messages.empty());
+}
+
+// Limits (docs/security.md): two connections per user, and a message rate so slow that
+// only the burst of 3 counts within a test, with the third refusal closing.
+class WorkerHubLimitsTest : public WorkerHubTest {
+ protected:
+  void configure(HubOptions& options) override {
+    options.max_connections_per_user = 2;
+    options.request_rate.rate = net::TokenRate(0.01, 3);
+    options.request_rate.max_refusals = 3;
+    options.request_rate.refusal_window = std::chrono::seconds(60);
+  }
+  bool become(RecordingPeer& peer, const std::string& user) {
+    bool ok = false;
+    on_loop([&] { ok = peer.client->accept_credentials(Credentials{user, {}, std::nullopt, {}}); });
+    return ok;
+  }
+};
+
+TEST_F(WorkerHubLimitsTest, TheUsersExtraConnectionIsClosedWith4029AndTheOthersStay) {
+  RecordingPeer& a = connect();
+  RecordingPeer& b = connect();
+  RecordingPeer& extra = connect();
+  RecordingPeer& other = connect();
+  EXPECT_TRUE(become(a, "42"));
+  EXPECT_TRUE(become(b, "42"));
+  EXPECT_FALSE(become(extra, "42"));
+  EXPECT_TRUE(become(other, "7"));
+  EXPECT_TRUE(extra.closed);
+  EXPECT_EQ(extra.close_code, 4029);
+  ASSERT_EQ(extra.messages.size(), 1u);
+  EXPECT_EQ(extra.messages[0],
+            R"({"type":"disconnect","code":4029,"reason":"too many requests","reconnect":true})");
+  EXPECT_FALSE(a.closed || b.closed || other.closed);
+  on_loop([&] {
+    EXPECT_EQ(hub_->user_connections().count("42"), 2u);
+    EXPECT_EQ(worker_->counters().refused_per_user.load(), 1u);
+    EXPECT_EQ(worker_->counters().closes_too_many_requests.load(), 1u);
+  });
+  // A connection of the user closes: the slot is free again.
+  on_loop([&] { a.disconnect(disconnect::normal); });
+  RecordingPeer& again = connect();
+  EXPECT_TRUE(become(again, "42"));
+  on_loop([&] { EXPECT_EQ(hub_->user_connections().count("42"), 2u); });
+}
+
+TEST_F(WorkerHubLimitsTest, CredentialsOnTheUpgradeOverTheLimitLeaveNoClient) {
+  RecordingPeer& a = connect();
+  RecordingPeer& b = connect();
+  EXPECT_TRUE(become(a, "42"));
+  EXPECT_TRUE(become(b, "42"));
+  // Credentials on the upgrade (Authorization: Bearer): no client is left behind.
+  RecordingPeer* bearer = nullptr;
+  on_loop([&] {
+    peers_.push_back(std::make_unique<RecordingPeer>(*worker_));
+    bearer = peers_.back().get();
+    bearer->client = worker_->open_client(*bearer, Encoding::json, Credentials{"42", {}, std::nullopt, {}});
+  });
+  EXPECT_EQ(bearer->client, nullptr);
+  EXPECT_TRUE(bearer->closed);
+  EXPECT_EQ(bearer->close_code, 4029);
+  on_loop([&] { EXPECT_EQ(worker_->client_count(), 2u); });
+}
+
+TEST_F(WorkerHubLimitsTest, RequestsOverTheRateGet111AndSustainedAbuseCloses4029) {
+  RecordingPeer& a = connect();
+  RecordingPeer& bystander = connect();
+  for (int i = 1; i <= 3; ++i) send(a, R"({"type":"ping","id":)" + std::to_string(i) + "}");
+  ASSERT_EQ(a.messages.size(), 3u);
+  EXPECT_EQ(a.messages[2], R"({"type":"pong","id":3})");
+  // A batch counts every command; garbage counts too.
+  send(a, R"([{"type":"ping","id":4},{"type":"subscribe","id":5,"channel":"room"}])");
+  ASSERT_EQ(a.messages.size(), 5u);
+  EXPECT_EQ(a.messages[3], R"({"type":"error","id":4,"code":111,"message":"too many requests"})");
+  EXPECT_EQ(a.messages[4], R"({"type":"error","id":5,"code":111,"message":"too many requests"})");
+  on_loop([&] { EXPECT_EQ(worker_->channel_count(), 0u); });  // the subscribe was not processed
+  EXPECT_FALSE(a.closed);
+  send(a, "{not json");
+  EXPECT_TRUE(a.closed);
+  EXPECT_EQ(a.close_code, 4029);
+  ASSERT_EQ(a.messages.size(), 7u);
+  EXPECT_EQ(a.messages[5], R"({"type":"error","code":111,"message":"too many requests"})");
+  EXPECT_EQ(a.messages[6],
+            R"({"type":"disconnect","code":4029,"reason":"too many requests","reconnect":true})");
+  // Every connection has its own bucket.
+  send(bystander, R"({"type":"ping","id":1})");
+  EXPECT_EQ(bystander.messages.back(), R"({"type":"pong","id":1})");
+  on_loop([&] {
+    EXPECT_EQ(worker_->counters().requests_rate_limited.load(), 3u);
+    EXPECT_EQ(worker_->counters().closes_too_many_requests.load(), 1u);
+  });
 }
 
 }  // namespace

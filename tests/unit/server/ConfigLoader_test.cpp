@@ -84,6 +84,18 @@ connect_timeout = "3s"
 max_subscriptions = 16
 max_payload_size = "4KiB"
 max_batch = 10
+max_channel_length = 64
+
+[limits]
+max_connections = 5000
+max_connections_per_ip = 20
+max_connections_per_user = 5
+accept_rate = 100
+accept_burst = 300
+message_rate = 20
+message_burst = 40
+max_refusals = 10
+refusal_window = "30s"
 
 [channels]
 allow_unknown_namespaces = true
@@ -147,6 +159,16 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.log.format, "json");
   EXPECT_TRUE(c.client.allow_anonymous);
   EXPECT_EQ(c.client.max_payload_size, 4096u);
+  EXPECT_EQ(c.client.max_channel_length, 64u);
+  EXPECT_EQ(c.limits.max_connections, 5000u);
+  EXPECT_EQ(c.limits.max_connections_per_ip, 20u);
+  EXPECT_EQ(c.limits.max_connections_per_user, 5u);
+  EXPECT_EQ(c.limits.accept_rate, 100u);
+  EXPECT_EQ(c.limits.accept_burst, 300u);
+  EXPECT_EQ(c.limits.message_rate, 20u);
+  EXPECT_EQ(c.limits.message_burst, 40u);
+  EXPECT_EQ(c.limits.max_refusals, 10u);
+  EXPECT_EQ(c.limits.refusal_window, Duration(30'000));
   EXPECT_EQ(c.channels.read_presence, hub::Access::token);
   EXPECT_EQ(c.backend.max_pending, 64u);
   EXPECT_EQ(c.auth.public_key_files, (std::vector<std::string>{"/etc/wshub/rsa.pem", "k1=/etc/wshub/ec.pem"}));
@@ -305,6 +327,13 @@ TEST(ConfigLoader, DevModeSetsItsDefaults) {
   EXPECT_EQ(c.listen.port, 8080);
   EXPECT_TRUE(c.echo_endpoint);
   EXPECT_TRUE(c.websocket.allowed_origins.empty());
+  // A playground for load generators on loopback: the node, address, accept and message
+  // rate limits are off; the per-user cap stays.
+  EXPECT_EQ(c.limits.max_connections, 0u);
+  EXPECT_EQ(c.limits.max_connections_per_ip, 0u);
+  EXPECT_EQ(c.limits.accept_rate, 0u);
+  EXPECT_EQ(c.limits.message_rate, 0u);
+  EXPECT_EQ(c.limits.max_connections_per_user, Config{}.limits.max_connections_per_user);
   validate(c);
 }
 

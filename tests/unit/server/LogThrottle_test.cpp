@@ -1,0 +1,22 @@
+#include "server/LogThrottle.h"
+
+#include <gtest/gtest.h>
+
+namespace wshub::server {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(LogThrottle, OneLineAnIntervalWithTheCountHeldBack) {
+  LogThrottle throttle(milliseconds(1000));
+  auto t0 = LogThrottle::Clock::time_point() + std::chrono::hours(1);
+  EXPECT_EQ(throttle.admit(t0), 0u);
+  for (int i = 1; i <= 99; ++i) EXPECT_EQ(throttle.admit(t0 + milliseconds(i)), std::nullopt);
+  EXPECT_EQ(throttle.admit(t0 + milliseconds(1000)), 99u);
+  EXPECT_EQ(throttle.admit(t0 + milliseconds(1500)), std::nullopt);
+  EXPECT_EQ(throttle.admit(t0 + milliseconds(5000)), 1u);
+  EXPECT_EQ(throttle.admit(t0 + milliseconds(9000)), 0u);
+}
+
+}  // namespace
+}  // namespace wshub::server
