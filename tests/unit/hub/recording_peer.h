@@ -38,7 +38,7 @@ class RecordingPeer final : public Peer {
     if (closed) return;
     closed = true;
     close_code = reason.code;
-    hub_.close_client(client);
+    if (client) hub_.close_client(client);  // null while open_client is still running
   }
   std::string remote_address() const override { return "test"; }
 
