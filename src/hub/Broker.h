@@ -138,6 +138,14 @@ class Broker {
                                Completion<Unit> done) = 0;
   virtual void presence(const std::string& channel, Completion<std::vector<ClientInfo>> done) = 0;
   virtual void presence_stats(const std::string& channel, Completion<PresenceStats> done) = 0;
+
+  // Whether the backing service is reachable right now (/readyz, metrics). An in-memory
+  // broker always is; a network broker answers from its connection state, without I/O.
+  virtual bool connected() const { return true; }
+
+  // Stops background work (threads, reconnect timers) before the node is destroyed.
+  // Calls after shutdown complete with `unavailable`. Idempotent.
+  virtual void shutdown() {}
 };
 
 }  // namespace wshub::hub
