@@ -45,27 +45,35 @@ export class RequestTracker {
    * with the server's error, a timeout, connection_lost or queue_full.
    */
   request(frame: Frame, timeout: number, send: ((frame: Frame) => void) | undefined, queueable: boolean): Promise<ServerMessage> {
-    return new Promise((resolve, reject) => {
-      if (!send && !queueable) {
-        reject(new WshubError(ClientErrorCode.disconnected, `${frame.type}: not connected`));
-        return;
-      }
-      if (!send && this.queued.length >= this.maxQueue) {
-        reject(new WshubError(ClientErrorCode.queueFull,
-          `${frame.type}: ${this.maxQueue} requests are already waiting for the connection`));
-        return;
-      }
-      const id = this.nextId++;
-      const pending: PendingRequest = {
-        id,
-        frame: { ...frame, id },
-        resolve,
-        reject,
-        timer: setTimeout(() => this.expire(pending, timeout), timeout),
-      };
-      if (send) this.transmit(pending, send);
-      else this.queued.push(pending);
-    });
+    return new Promise((resolve, reject) => this.track(frame, timeout, send, queueable, resolve, reject));
+  }
+
+  /**
+   * request() with callbacks instead of a promise: they run synchronously when the reply
+   * is handled, before the next message of the same frame or tick (a subscription must
+   * know its position before the publications that follow its `subscribed`).
+   */
+  track(frame: Frame, timeout: number, send: ((frame: Frame) => void) | undefined, queueable: boolean,
+    resolve: (message: ServerMessage) => void, reject: (error: WshubError) => void): void {
+    if (!send && !queueable) {
+      reject(new WshubError(ClientErrorCode.disconnected, `${frame.type}: not connected`));
+      return;
+    }
+    if (!send && this.queued.length >= this.maxQueue) {
+      reject(new WshubError(ClientErrorCode.queueFull,
+        `${frame.type}: ${this.maxQueue} requests are already waiting for the connection`));
+      return;
+    }
+    const id = this.nextId++;
+    const pending: PendingRequest = {
+      id,
+      frame: { ...frame, id },
+      resolve,
+      reject,
+      timer: setTimeout(() => this.expire(pending, timeout), timeout),
+    };
+    if (send) this.transmit(pending, send);
+    else this.queued.push(pending);
   }
 
   /** A reply (or error) carrying `id`; false when no request of ours waits for it (late, after a timeout). */

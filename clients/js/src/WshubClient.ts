@@ -469,18 +469,28 @@ export class WshubClient extends Emitter<ClientEvents> implements SubscriptionHo
     subscription.handleUnsubscribed();
   }
 
-  private sendSubscribe(subscription: Subscription): void {
+  /** `retried`: this is a retry after a failure on this connection (see alreadySubscribed below). */
+  private sendSubscribe(subscription: Subscription, retried = false): void {
     const frame = subscription.subscribeFrame();
     const askedRecovery = frame.recover !== undefined;
     const session = this.session;
     subscription.markSubscribing();
     const current = () => session === this.session && this.subscriptions.get(subscription.channel) === subscription;
-    this.call(frame, this.settings.requestTimeout, false).then(
+    const send = this.stateValue === "connected" ? (f: Frame) => this.send(f) : undefined;
+    this.tracker.track(frame, this.settings.requestTimeout, send, false,
       (reply) => {
         if (current()) subscription.handleSubscribed(reply, askedRecovery);
       },
-      (error: WshubError) => {
+      (error) => {
         if (!current() || error.code === ClientErrorCode.connectionLost) return;  // resubscribed on reconnect
+        if (error.code === ServerErrorCode.alreadySubscribed && retried) {
+          // The reply to an earlier attempt that timed out was late: the server has the
+          // subscription but we never learnt its position. Start it over once.
+          this.call({ type: "unsubscribe", channel: subscription.channel }, this.settings.requestTimeout, false)
+            .catch(() => {});
+          this.sendSubscribe(subscription, false);
+          return;
+        }
         const retry = error.code === ClientErrorCode.timeout || error.code === ServerErrorCode.tooManyRequests ||
           error.code === ServerErrorCode.unavailable || error.code === ServerErrorCode.internal;
         if (!retry) this.subscriptions.delete(subscription.channel);
@@ -488,7 +498,7 @@ export class WshubClient extends Emitter<ClientEvents> implements SubscriptionHo
         if (retry) {
           const delay = Math.floor((this.options.random ?? Math.random)() * this.settings.maxReconnectDelay / 4) + 100;
           setTimeout(() => {
-            if (current() && this.stateValue === "connected") this.sendSubscribe(subscription);
+            if (current() && this.stateValue === "connected") this.sendSubscribe(subscription, true);
           }, delay);
         }
       },
