@@ -404,7 +404,7 @@ describe("subscriptions", () => {
   });
 
   it("retries a subscribe that timed out, and starts over when the late first one had succeeded", async () => {
-    const c = make({ requestTimeout: 1000, maxReconnectDelay: 400, random: () => 0 });
+    const c = make({ requestTimeout: 1000, minReconnectDelay: 100, maxReconnectDelay: 400, random: () => 0 });
     c.connect();
     await settle();
     const ws = FakeWebSocket.last;
