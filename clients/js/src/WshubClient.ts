@@ -107,7 +107,13 @@ export class WshubClient extends Emitter<ClientEvents> implements SubscriptionHo
     this.backoff = new Backoff(backoffOptions);
     this.tracker = new RequestTracker(this.settings.maxQueue);
     this.heartbeat = new Heartbeat(this.settings.heartbeatInterval, this.settings.heartbeatTimeout,
-      () => this.send({ type: "ping" }),
+      () => {
+        try {
+          this.send({ type: "ping" });
+        } catch {
+          // The socket is closing: its close event (or the heartbeat timeout) follows.
+        }
+      },
       () => this.abandon(this.session, ClientCloseCode.heartbeatTimeout,
         `no message from the server within ${this.settings.heartbeatTimeout} ms of a ping`));
   }

@@ -132,9 +132,12 @@ describe("messaging", () => {
     expect(got).toEqual([1, 2]);
   });
 
-  it("the CommonJS build works with require()", async () => {
+  it("the package's exports map gives the CommonJS build to require()", async () => {
     const require = createRequire(import.meta.url);
-    const cjs = require("../../dist/cjs/index.js");
+    // Self-reference by package name: resolved through package.json "exports" like a user's require.
+    expect(require.resolve("wshub-client")).toMatch(/dist[\\/]cjs[\\/]index\.js$/);
+    const cjs = require("wshub-client");
+    expect(Object.keys(cjs).sort()).toEqual(Object.keys(await import("../../dist/esm/index.js")).sort());
     const c = new cjs.WshubClient(server.url, { WebSocket });
     clients.push(c);
     const done = next(c, "connected");

@@ -43,7 +43,11 @@ describe("reconnect", () => {
     const received: number[] = [];
     const subscribed: SubscribedEvent[] = [];
     sub.on("message", (p) => received.push(p.payload as number));
-    sub.on("subscribed", (e) => subscribed.push(e));
+    let missed = 0;  // publications the server had to replay: made while the client was away
+    sub.on("subscribed", (e) => {
+      subscribed.push(e);
+      missed += e.offset! - (received.at(-1) ?? 0);
+    });
     const disconnects: DisconnectedEvent[] = [];
     subscriber.on("disconnected", (e) => disconnects.push(e));
 
@@ -64,6 +68,7 @@ describe("reconnect", () => {
     expect(disconnects.every((d) => d.reconnect)).toBe(true);
     expect(subscribed.length).toBe(disconnects.length);
     for (const e of subscribed) expect(e).toMatchObject({ recovered: true, resubscribed: true });
+    expect(missed).toBeGreaterThan(0);
     expect(subscriber.state).toBe("connected");
   });
 
@@ -74,11 +79,8 @@ describe("reconnect", () => {
     const c = await connected(client(proxy.url, { heartbeatInterval: 200, heartbeatTimeout: 300 }));
     const gone = next<DisconnectedEvent>(c, "disconnected", 5000);
     proxy.blackhole(true);
-    const started = Date.now();
-    const event = await gone;
-    expect(event).toMatchObject({ code: 3001, reconnect: true });
-    // At least interval + timeout of silence before giving up (timers never fire early).
-    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    // The exact timing is the unit tests' business (fake clock); here: the real socket is found dead.
+    expect(await gone).toMatchObject({ code: 3001, reconnect: true });
     proxy.blackhole(false);
     proxy.drop();  // the old, swallowed TCP connection
     await next(c, "connected", 5000);
