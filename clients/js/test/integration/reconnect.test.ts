@@ -81,9 +81,10 @@ describe("reconnect", () => {
     proxy.blackhole(true);
     // The exact timing is the unit tests' business (fake clock); here: the real socket is found dead.
     expect(await gone).toMatchObject({ code: 3001, reconnect: true });
+    const back = next(c, "connected", 5000);
     proxy.blackhole(false);
-    proxy.drop();  // the old, swallowed TCP connection
-    await next(c, "connected", 5000);
+    proxy.drop();  // the old, swallowed TCP connection (and a new one, if already there: it retries)
+    await back;
   });
 
   it("tries the URLs of its list in turn", async () => {
@@ -107,8 +108,9 @@ describe("reconnect", () => {
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(await gone).toMatchObject({ code: 4500, reason: "server shutting down", reconnect: true });
     expect(c.state).toBe("connecting");
+    const back = next(c, "connected", 15000);  // before start(): the client may be in before start() returns
     await server.start();
-    await next(c, "connected");
+    await back;
   });
 
   it("reports recovered:false after a restart lost the history, and history shows what was missed", async () => {
@@ -125,9 +127,10 @@ describe("reconnect", () => {
     const gone = next<DisconnectedEvent>(c, "disconnected");
     await server.stop("SIGKILL");
     expect((await gone).reconnect).toBe(true);
+    const resubscribed = next<SubscribedEvent>(sub, "subscribed", 15000);
     await server.start();
     await server.api("publish", { channel: "chat", payload: "while away" });
-    const again = await next<SubscribedEvent>(sub, "subscribed", 15000);
+    const again = await resubscribed;
     expect(again.resubscribed).toBe(true);
     expect(again.recovered).toBe(false);
     expect(again.epoch).not.toBe(first.epoch);
