@@ -24,7 +24,7 @@ export interface SubscribeOptions {
 
 export type SubscriptionState = "subscribing" | "subscribed" | "unsubscribed";
 
-export interface SubscriptionEvents extends Record<string, unknown> {
+export type SubscriptionEvents = {
   subscribed: SubscribedEvent;
   message: Publication;
   join: PresenceEvent;
@@ -32,7 +32,7 @@ export interface SubscriptionEvents extends Record<string, unknown> {
   /** The server refused the subscription (the subscription is then "unsubscribed"), or a retryable failure. */
   error: WshubError;
   unsubscribed: { channel: string };
-}
+};
 
 /** What a Subscription needs from its client (kept narrow so the two stay decoupled). */
 export interface SubscriptionHost {

@@ -26,7 +26,9 @@ import type {
   WebSocketLike, WshubClientOptions,
 } from "./types.js";
 
-export interface ClientEvents extends Record<string, unknown> {
+// A type alias, not an interface: its keys stay a closed union (no index signature), so
+// on("notification", ...) falls through to the push overload.
+export type ClientEvents = {
   connecting: ConnectingEvent;
   connected: ConnectedEvent;
   disconnected: DisconnectedEvent;
@@ -38,7 +40,7 @@ export interface ClientEvents extends Record<string, unknown> {
   publication: Publication;
   /** Every application push (user-addressed messages), whatever its type. */
   push: Push;
-}
+};
 
 const clientEvents = new Set<string>(["connecting", "connected", "disconnected", "error", "refreshed", "publication", "push"]);
 
@@ -147,14 +149,14 @@ export class WshubClient extends Emitter<ClientEvents> implements SubscriptionHo
   override on<K extends keyof ClientEvents & string>(event: K, handler: Handler<ClientEvents[K]>): () => void;
   override on(type: string, handler: Handler<Push>): () => void;
   override on(event: string, handler: Handler<never>): () => void {
-    if (clientEvents.has(event)) return super.on(event, handler as Handler<unknown>);
+    if (clientEvents.has(event)) return super.on(event as keyof ClientEvents, handler as Handler<unknown>);
     return this.pushes.on(event, handler as Handler<Push>);
   }
 
   override off<K extends keyof ClientEvents & string>(event: K, handler: Handler<ClientEvents[K]>): void;
   override off(type: string, handler: Handler<Push>): void;
   override off(event: string, handler: Handler<never>): void {
-    if (clientEvents.has(event)) super.off(event, handler as Handler<unknown>);
+    if (clientEvents.has(event)) super.off(event as keyof ClientEvents, handler as Handler<unknown>);
     else this.pushes.off(event, handler as Handler<Push>);
   }
 

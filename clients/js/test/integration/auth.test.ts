@@ -49,16 +49,16 @@ describe("tokens", () => {
     let calls = 0;
     const c = client({ getToken: () => {
       calls++;
-      return token("bob", calls === 1 ? 2 : 600);
+      return token("bob", calls === 1 ? 3 : 600);
     } });
     const disconnects: DisconnectedEvent[] = [];
     c.on("disconnected", (e) => disconnects.push(e));
     const connected = next(c, "connected");
     c.connect();
     await connected;
-    await next(c, "refreshed", 5000);  // asked about 1 s in (half of the 2 s left)
+    await next(c, "refreshed", 5000);  // asked about 1.5 s in (half of the 3 s left)
     expect(calls).toBe(2);
-    await sleep(2200);  // past the first token's exp
+    await sleep(2000);  // past the first token's exp
     expect(disconnects).toEqual([]);
     expect(c.state).toBe("connected");
     await expect(c.presenceStats("lobby")).resolves.toMatchObject({ channel: "lobby" });
@@ -69,7 +69,7 @@ describe("tokens", () => {
     const c = client({ getToken: () => {
       calls++;
       if (calls === 2) throw new Error("token service down");  // the refresh fails
-      return token("carol", calls === 1 ? 2 : 600);
+      return token("carol", calls === 1 ? 3 : 600);
     } });
     const errors: Error[] = [];
     c.on("error", (e) => errors.push(e));
@@ -99,7 +99,7 @@ describe("tokens", () => {
   });
 
   it("without getToken, an expired token stops the client at 4004", async () => {
-    const c = client({ token: token("dave", 1) });
+    const c = client({ token: token("dave", 2) });
     const connected = next(c, "connected");
     c.connect();
     await connected;
