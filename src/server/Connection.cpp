@@ -1,10 +1,14 @@
 #include "server/Connection.h"
 
+#include <algorithm>
+#include <deque>
+
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 
 #include "http/Handshake.h"
 #include "http/RequestParser.h"
@@ -28,6 +32,10 @@ namespace {
 constexpr int kMaxReadsPerEvent = 8;
 constexpr uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP;
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
+// Keep-alive requests handled at once on one connection. A back-end that pipelines its
+// publishes gets them into the hub in one loop pass, so their deliveries share one write
+// per subscriber; one request at a time would cost a write per subscriber per request.
+constexpr size_t kMaxRequestsInFlight = 64;
 
 std::span<const std::byte> as_bytes(std::string_view s) {
   return std::as_bytes(std::span(s.data(), s.size()));
@@ -36,12 +44,24 @@ std::span<const std::byte> as_bytes(std::string_view s) {
 
 struct Connection::HttpState {
   explicit HttpState(http::ParserLimits limits) : parser(limits) {}
+  // A request taken but not yet answered on the wire. Requests are handled as they are
+  // parsed (their handlers may complete in any order), but the responses leave in the
+  // order the requests came (RFC 9112 §9.3.2), so a finished one waits for those before it.
+  struct Reply {
+    Reply(uint32_t sequence, bool keep_alive) : sequence(sequence), keep_alive(keep_alive) {}
+    uint32_t sequence = 0;
+    bool keep_alive = true;
+    bool ready = false;
+    std::string response;  // when ready
+  };
   http::RequestParser parser;
-  std::string buffer;         // bytes of the request(s) in progress
-  uint32_t requests = 0;      // answered or in progress: the reply's sequence number
-  bool awaiting_reply = false;  // an asynchronous handler has the request; hold the next
-  bool reply_keep_alive = true;
+  std::string buffer;         // bytes of the request(s) not yet taken
+  uint32_t requests = 0;      // taken: the last request's sequence number
+  std::deque<Reply> replies;  // oldest first
+  bool last_taken = false;    // a request ended the connection (Connection: close, an error): read no more
   bool api_listener = false;
+
+  bool idle() const { return replies.empty() && buffer.empty(); }
 };
 
 Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport,
@@ -216,19 +236,48 @@ void Connection::handle_websocket_bytes(std::span<std::byte> bytes) {
 
 void Connection::handle_http_bytes(std::span<const std::byte> bytes) {
   http_->buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (http_->awaiting_reply) {
-    // Pipelined requests wait for the reply in progress; the parser's own limits bound
-    // one request, this bounds what may pile up behind it.
-    http::ParserLimits limits = worker_.parser_limits();
-    if (http_->buffer.size() > limits.max_header_bytes + 2 * limits.max_body_bytes) {
-      worker_.stats().http_errors.bump();
-      release("too many pipelined bytes while a reply was pending");
-    }
-    return;
+  handle_buffered_requests();
+  if (state_ != State::http || !http_ || http_->last_taken) return;
+  // Requests waiting for room behind those in flight: the parser's own limits bound one
+  // request, this bounds what may pile up behind the window.
+  http::ParserLimits limits = worker_.parser_limits();
+  if (http_->buffer.size() > limits.max_header_bytes + 2 * limits.max_body_bytes) {
+    worker_.stats().http_errors.bump();
+    release("too many pipelined bytes while replies were pending");
   }
-  while (state_ == State::http && http_ && !http_->awaiting_reply && !http_->buffer.empty()) {
+}
+
+void Connection::handle_buffered_requests() {
+  while (state_ == State::http && http_ && !http_->last_taken && !http_->buffer.empty() &&
+         http_->replies.size() < kMaxRequestsInFlight) {
     if (!handle_http_request()) return;
   }
+}
+
+void Connection::queue_http_response(uint32_t sequence, std::string response) {
+  for (HttpState::Reply& reply : http_->replies) {
+    if (reply.sequence != sequence) continue;
+    reply.response = std::move(response);
+    reply.ready = true;
+    break;
+  }
+  // Everything answered from the front, in order; a reply that ends the connection is the
+  // last one (nothing after it was taken).
+  bool wrote = false;
+  while (!http_->replies.empty() && http_->replies.front().ready) {
+    HttpState::Reply reply = std::move(http_->replies.front());
+    http_->replies.pop_front();
+    output_.append(as_bytes(reply.response));
+    wrote = true;
+    if (!reply.keep_alive) {
+      schedule_flush();
+      enter_draining();
+      return;
+    }
+  }
+  if (!wrote) return;
+  schedule_flush();
+  if (http_->replies.empty()) arm_timer(worker_.config().http.keepalive_timeout);
 }
 
 // Parses and answers one request from http_->buffer. Returns true when a request was
@@ -243,13 +292,20 @@ bool Connection::handle_http_request() {
     std::string body = "{\"error\":{\"code\":" + std::to_string(result.http_status) + ",\"message\":\"" +
                        std::string(result.reason) + "\"}}\n";
     std::string response = http::make_response(result.http_status, "application/json", body, false);
-    output_.append(as_bytes(response));
-    schedule_flush();
-    enter_draining();
+    // Answered after the requests before it, then the connection ends.
+    http_->last_taken = true;
+    http_->replies.push_back(HttpState::Reply(++http_->requests, false));
+    queue_http_response(http_->requests, std::move(response));
     return false;
   }
   const http::Request& request = http_->parser.request();
   WebSocketBehavior* behavior = http_->api_listener ? nullptr : worker_.behavior_for(request.path);
+  if (behavior != nullptr && !http_->replies.empty()) {
+    // An upgrade behind requests still in flight: it waits until they are answered (the
+    // bytes after it belong to the WebSocket), then is parsed again from the start.
+    http_->parser.reset();
+    return false;
+  }
   if (behavior != nullptr) {
     http::HandshakeOutcome outcome = http::accept_websocket(request, worker_.handshake_options());
     // The caps on open WebSockets are known now, before the upgrade: refuse with a 429
@@ -293,55 +349,45 @@ bool Connection::handle_http_request() {
     upgrade(leftover);
     return false;
   }
-  ++http_->requests;
+  const uint32_t sequence = ++http_->requests;
+  const bool keep_alive = request.keep_alive;
+  http_->last_taken = !keep_alive;
+  http_->replies.push_back(HttpState::Reply(sequence, keep_alive));
   if (http::Handler* handler = worker_.http_handler_for(request.path, http_->api_listener)) {
     // Asynchronous: the reply finds this connection again by id (and is dropped if it
-    // closed meanwhile); the request number tells it from a reply to an older request.
+    // closed meanwhile); the request number tells it from the replies to the others.
     worker_.stats().http_requests.bump();
-    http_->awaiting_reply = true;
-    http_->reply_keep_alive = request.keep_alive;
     worker_.await_http_reply(this);
     Worker* worker = &worker_;
-    handler->handle(request, [worker, id = id_, sequence = http_->requests](http::Reply reply) {
+    handler->handle(request, [worker, id = id_, sequence](http::Reply reply) {
       worker->post_http_reply(id, sequence, std::move(reply));
     });
+    // `request` views the buffer: dropped only now.
     http_->buffer.erase(0, result.consumed);
     http_->parser.reset();
-    return false;
+    return keep_alive;
   }
   std::string response = worker_.respond_http(request);
-  bool keep_alive = request.keep_alive;
   http_->buffer.erase(0, result.consumed);
   http_->parser.reset();
-  write_http_response(response, keep_alive);
+  queue_http_response(sequence, std::move(response));
   return keep_alive;
 }
 
-void Connection::write_http_response(std::string_view response, bool keep_alive) {
-  output_.append(as_bytes(response));
-  schedule_flush();
-  if (!keep_alive) {
-    enter_draining();
-    return;
-  }
-  arm_timer(worker_.config().http.keepalive_timeout);
-}
-
 void Connection::finish_http_reply(uint32_t sequence, const http::Reply& reply) {
-  if (state_ != State::http || !http_ || !http_->awaiting_reply || http_->requests != sequence) return;
-  http_->awaiting_reply = false;
-  worker_.stop_awaiting_http_reply(id_);
+  if (state_ != State::http || !http_) return;
+  auto it = std::find_if(http_->replies.begin(), http_->replies.end(),
+                         [sequence](const HttpState::Reply& r) { return r.sequence == sequence; });
+  if (it == http_->replies.end() || it->ready) return;
   std::vector<http::Header> headers;
   headers.reserve(reply.headers.size());
   for (const auto& [name, value] : reply.headers) headers.push_back(http::Header{name, value});
-  std::string response =
-      http::make_response(reply.status, reply.content_type, reply.body, http_->reply_keep_alive, headers);
-  bool keep_alive = http_->reply_keep_alive;
-  write_http_response(response, keep_alive);
-  // Requests pipelined behind this one.
-  while (keep_alive && state_ == State::http && http_ && !http_->awaiting_reply && !http_->buffer.empty()) {
-    if (!handle_http_request()) return;
-  }
+  queue_http_response(sequence,
+                      http::make_response(reply.status, reply.content_type, reply.body, it->keep_alive, headers));
+  if (state_ != State::http || !http_) return;
+  if (http_->replies.empty()) worker_.stop_awaiting_http_reply(id_);
+  // Requests that waited for room in the window, or behind an upgrade.
+  handle_buffered_requests();
 }
 
 void Connection::upgrade(std::string_view leftover) {
@@ -592,7 +638,7 @@ void Connection::handle_timer() {
   switch (state_) {
     case State::tls_handshake:
     case State::http:
-      if (http_ && http_->requests > 0 && !http_->awaiting_reply && http_->buffer.empty()) {
+      if (http_ && http_->requests > 0 && http_->idle()) {
         release("keep-alive idle");  // served before, silent since: not a failed handshake
         return;
       }

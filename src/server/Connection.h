@@ -142,8 +142,10 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   void drive_tls_handshake();
   void read_input();
   void handle_http_bytes(std::span<const std::byte> bytes);
+  void handle_buffered_requests();
   bool handle_http_request();
-  void write_http_response(std::string_view response, bool keep_alive);
+  // Answers request `sequence` and writes every answer now due, in request order.
+  void queue_http_response(uint32_t sequence, std::string response);
   void upgrade(std::string_view leftover);
   void handle_websocket_bytes(std::span<std::byte> bytes);
   void discard_input();

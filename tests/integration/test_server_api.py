@@ -414,6 +414,91 @@ class Refusals(unittest.TestCase):
         self.assertEqual(offsets, list(range(1, 21)))
 
 
+    def _pipeline(self, requests, expect, timeout=10):
+        """Sends `requests` in one write; returns (status, body) per response, in order."""
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=timeout)
+        sock.sendall(b"".join(requests))
+        data = b""
+        deadline = time.monotonic() + timeout
+        responses = []
+        while len(responses) < expect and time.monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            while b"\r\n\r\n" in data:
+                head, _, rest = data.partition(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                length = next(int(l.split(b":")[1]) for l in lines if l.lower().startswith(b"content-length:"))
+                if len(rest) < length:
+                    break
+                responses.append((int(lines[0].split()[1]), rest[:length]))
+                data = rest[length:]
+        sock.close()
+        return responses
+
+    @staticmethod
+    def _publish_request(channel, payload, close=False):
+        body = json.dumps({"channel": channel, "payload": payload}).encode()
+        return (f"POST /api/publish HTTP/1.1\r\nHost: x\r\nAuthorization: apikey {API_KEY}\r\n"
+                f"{'Connection: close' + chr(13) + chr(10) if close else ''}"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+    def test_many_pipelined_requests_beyond_the_window_keep_their_order(self):
+        # More than the 64 requests one connection has in flight at once, with synchronous
+        # answers (/healthz) between the asynchronous ones: every answer in request order.
+        requests, expected = [], []
+        for i in range(100):
+            if i % 10 == 5:
+                requests.append(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                expected.append("healthz")
+            else:
+                requests.append(self._publish_request("pipe-window", i))
+                expected.append("publish")
+        responses = self._pipeline(requests, len(requests))
+        self.assertEqual(len(responses), len(requests))
+        self.assertTrue(all(status == 200 for status, _ in responses), responses[:3])
+        offsets = [json.loads(body)["offset"] for (status, body), kind in zip(responses, expected) if kind == "publish"]
+        self.assertEqual(offsets, list(range(1, len(offsets) + 1)))
+        history = Api(self.server.port).ok("history", {"channel": "pipe-window", "limit": 200})
+        self.assertEqual([p["payload"] for p in history["publications"]],
+                         [i for i, kind in enumerate(expected) if kind == "publish"])
+
+    def test_nothing_after_a_pipelined_connection_close_is_processed(self):
+        requests = [self._publish_request("pipe-close", 0), self._publish_request("pipe-close", 1, close=True),
+                    self._publish_request("pipe-close", 2)]
+        responses = self._pipeline(requests, 3, timeout=5)
+        self.assertEqual([status for status, _ in responses], [200, 200])
+        history = Api(self.server.port).ok("history", {"channel": "pipe-close", "limit": 10})
+        self.assertEqual([p["payload"] for p in history["publications"]], [0, 1])
+
+    def test_upgrade_pipelined_behind_an_api_request_waits_for_its_answer(self):
+        key = base64.b64encode(b"0123456789abcdef").decode()
+        upgrade = (f"GET /websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        sock.sendall(self._publish_request("pipe-upgrade", 0) + upgrade)
+        data = b""
+        deadline = time.monotonic() + 5
+        while b"101 Switching Protocols" not in data and time.monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        sock.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:80])
+        self.assertIn(b"}\nHTTP/1.1 101 Switching Protocols", data)  # right after the publish's answer
+
+    def test_malformed_request_behind_pipelined_ones_is_answered_last(self):
+        requests = [self._publish_request("pipe-bad", 0), self._publish_request("pipe-bad", 1),
+                    b"GARBAGE\r\n\r\n", self._publish_request("pipe-bad", 2)]
+        responses = self._pipeline(requests, 4, timeout=5)
+        self.assertEqual([status for status, _ in responses], [200, 200, 400])
+        self.assertEqual(json.loads(responses[2][1])["error"]["code"], 400)
+        history = Api(self.server.port).ok("history", {"channel": "pipe-bad", "limit": 10})
+        self.assertEqual([p["payload"] for p in history["publications"]], [0, 1])
+
+
 @needs_own_server
 class SeparateListener(unittest.TestCase):
     """With server.api_listen the API is there only; WebSockets stay on the main listener."""
