@@ -41,6 +41,7 @@ struct Connection::HttpState {
   uint32_t requests = 0;      // answered or in progress: the reply's sequence number
   bool awaiting_reply = false;  // an asynchronous handler has the request; hold the next
   bool reply_keep_alive = true;
+  bool reply_head = false;  // a HEAD request: the reply's headers without its body (RFC 9110 §9.3.2)
   bool api_listener = false;
 };
 
@@ -300,6 +301,7 @@ bool Connection::handle_http_request() {
     worker_.stats().http_requests.bump();
     http_->awaiting_reply = true;
     http_->reply_keep_alive = request.keep_alive;
+    http_->reply_head = request.method == "HEAD";
     worker_.await_http_reply(this);
     Worker* worker = &worker_;
     handler->handle(request, [worker, id = id_, sequence = http_->requests](http::Reply reply) {
@@ -336,6 +338,7 @@ void Connection::finish_http_reply(uint32_t sequence, const http::Reply& reply) 
   for (const auto& [name, value] : reply.headers) headers.push_back(http::Header{name, value});
   std::string response =
       http::make_response(reply.status, reply.content_type, reply.body, http_->reply_keep_alive, headers);
+  if (http_->reply_head) response.resize(response.size() - reply.body.size());
   bool keep_alive = http_->reply_keep_alive;
   write_http_response(response, keep_alive);
   // Requests pipelined behind this one.
@@ -370,6 +373,7 @@ void Connection::upgrade(std::string_view leftover) {
 void Connection::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
   if (state_ != State::open) return;  // data after our close frame is ignored (§7.1.2)
   worker_.stats().messages_in.bump();
+  ++messages_.in;
   active_ = true;
   behavior_->on_message(*this, opcode, payload);
 }
@@ -418,6 +422,7 @@ bool Connection::admit() {
     return false;
   }
   worker_.stats().messages_out.bump();
+  ++messages_.out;
   return true;
 }
 
