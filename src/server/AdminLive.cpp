@@ -197,7 +197,8 @@ void AdminLive::handle_login(Session& session, std::string_view secret) {
     send_stats(state);
     state.loop->timers().schedule(state.ticker, kStatsInterval);
   } else {
-    send_stats(state);  // to everyone on this worker: harmless, and the newcomer sees numbers at once
+    // Numbers at once for the newcomer; the rates come with the next tick.
+    connection.send_text(stats_message(sample_(), 0, 0));
   }
 }
 
@@ -260,19 +261,7 @@ void AdminLive::on_tick(net::TimerNode* node) {
   state->loop->timers().schedule(state->ticker, kStatsInterval);
 }
 
-void AdminLive::send_stats(WorkerState& state) {
-  NodeSample sample = sample_();
-  auto now = std::chrono::steady_clock::now();
-  double in_rate = 0, out_rate = 0;
-  if (state.sampled) {
-    double seconds = std::chrono::duration<double>(now - state.sampled_at).count();
-    in_rate = per_second(sample.node.messages_in, state.messages_in, seconds);
-    out_rate = per_second(sample.node.messages_out, state.messages_out, seconds);
-  }
-  state.sampled = true;
-  state.sampled_at = now;
-  state.messages_in = sample.node.messages_in;
-  state.messages_out = sample.node.messages_out;
+std::string AdminLive::stats_message(const NodeSample& sample, uint64_t in_rate, uint64_t out_rate) {
   const uint64_t time_ms = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
@@ -286,9 +275,8 @@ void AdminLive::send_stats(WorkerState& state) {
   w.uint_field("channels", sample.node.channels);
   w.uint_field("messages_in", sample.node.messages_in);
   w.uint_field("messages_out", sample.node.messages_out);
-  // Rounded to whole messages: JSON numbers the writer knows are integers.
-  w.uint_field("messages_in_per_second", static_cast<uint64_t>(in_rate + 0.5));
-  w.uint_field("messages_out_per_second", static_cast<uint64_t>(out_rate + 0.5));
+  w.uint_field("messages_in_per_second", in_rate);
+  w.uint_field("messages_out_per_second", out_rate);
   w.key("workers");
   w.begin_array(static_cast<uint32_t>(sample.workers.size()));
   for (const WorkerSample& worker : sample.workers) {
@@ -300,6 +288,26 @@ void AdminLive::send_stats(WorkerState& state) {
   }
   w.end_array();
   w.end_object();
+  return out;
+}
+
+// The ticker's sample: rates over the time since the previous tick, to every logged-in
+// session on this worker.
+void AdminLive::send_stats(WorkerState& state) {
+  NodeSample sample = sample_();
+  auto now = std::chrono::steady_clock::now();
+  double in_rate = 0, out_rate = 0;
+  if (state.sampled) {
+    double seconds = std::chrono::duration<double>(now - state.sampled_at).count();
+    in_rate = per_second(sample.node.messages_in, state.messages_in, seconds);
+    out_rate = per_second(sample.node.messages_out, state.messages_out, seconds);
+  }
+  state.sampled = true;
+  state.sampled_at = now;
+  state.messages_in = sample.node.messages_in;
+  state.messages_out = sample.node.messages_out;
+  // Rounded to whole messages.
+  std::string out = stats_message(sample, static_cast<uint64_t>(in_rate + 0.5), static_cast<uint64_t>(out_rate + 0.5));
   // A send may close a slow consumer, which erases its session: walk a copy of the ids.
   std::vector<uint64_t> ids;
   for (auto& [id, session] : state.sessions) {

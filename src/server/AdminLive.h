@@ -68,6 +68,7 @@ class AdminLive final : public WebSocketBehavior {
   void handle_login(Session& session, std::string_view secret);
   void handle_call(Session& session, uint64_t id, std::string_view method, std::string_view params);
   void send_stats(WorkerState& state);
+  static std::string stats_message(const NodeSample& sample, uint64_t in_rate, uint64_t out_rate);
   static void on_login_deadline(net::TimerNode* node);
   static void on_tick(net::TimerNode* node);
 
