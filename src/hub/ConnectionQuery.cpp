@@ -28,9 +28,8 @@ ConnectionSummary summarize(const Client& client, unsigned worker) {
   MessageCounts counts = peer.message_counts();
   s.messages_in = counts.in;
   s.messages_out = counts.out;
-  s.connected_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          client.connected_at().time_since_epoch())
-                          .count();
+  s.connected_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(client.connected_at().time_since_epoch()).count();
   for (const auto& subscription : client.subscriptions()) {
     s.channels.push_back(subscription->channel);
   }
@@ -101,7 +100,8 @@ void Hub::connections(ConnectionQuery query, Completion<ConnectionList> done) {
     }
     if (--gather->remaining > 0) return;
     lock.unlock();
-    if (gather->failed) return gather->done(Error{code(ErrorCode::unavailable), "a worker is overloaded; retry"});
+    if (gather->failed)
+      return gather->done(Error{code(ErrorCode::unavailable), "a worker is overloaded; retry"});
     keep_oldest(gather->list.connections, gather->query.limit);
     gather->done(std::move(gather->list));
   };

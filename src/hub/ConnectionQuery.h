@@ -24,10 +24,10 @@ struct ConnectionSummary {
   std::string client;  // the client id (ClientInfo::client)
   std::string user;    // empty for an anonymous connection
   std::string remote_address;
-  int64_t connected_at_ms = 0;  // Unix time in milliseconds
+  int64_t connected_at_ms = 0;        // Unix time in milliseconds
   std::vector<std::string> channels;  // its subscriptions, sorted
-  uint64_t messages_in = 0;   // WebSocket messages received from it
-  uint64_t messages_out = 0;  // WebSocket messages queued to it
+  uint64_t messages_in = 0;           // WebSocket messages received from it
+  uint64_t messages_out = 0;          // WebSocket messages queued to it
   unsigned worker = 0;
 };
 

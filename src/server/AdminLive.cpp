@@ -151,7 +151,8 @@ void AdminLive::on_message(Connection& connection, ws::Opcode opcode, std::span<
   uint64_t id = 0;
   std::string_view method;
   if (message["id"].get_uint64().get(id)) {
-    connection.send_text(error_message(std::nullopt, hub::ErrorCode::bad_request, "id: required non-negative integer"));
+    connection.send_text(
+        error_message(std::nullopt, hub::ErrorCode::bad_request, "id: required non-negative integer"));
     return;
   }
   if (message["method"].get_string().get(method)) {
@@ -168,7 +169,8 @@ void AdminLive::handle_login(Session& session, std::string_view secret) {
   AdminLogin::Outcome outcome = login_.attempt(secret, std::chrono::steady_clock::now());
   if (outcome == AdminLogin::Outcome::rate_limited) {
     spdlog::warn("admin: login from {} refused: too many attempts on this node", connection.remote_address());
-    connection.send_text(error_message(std::nullopt, hub::ErrorCode::too_many_requests, "too many login attempts"));
+    connection.send_text(
+        error_message(std::nullopt, hub::ErrorCode::too_many_requests, "too many login attempts"));
     connection.disconnect(kTooManyLogins);
     return;
   }
@@ -202,13 +204,15 @@ void AdminLive::handle_login(Session& session, std::string_view secret) {
   }
 }
 
-void AdminLive::handle_call(Session& session, uint64_t id, std::string_view method_name, std::string_view params) {
+void AdminLive::handle_call(Session& session, uint64_t id, std::string_view method_name,
+                            std::string_view params) {
   Connection& connection = *session.connection;
   bool allowed = false;
   for (std::string_view m : kAllowedMethods) allowed = allowed || m == method_name;
   std::optional<api::Method> method = api::method_from_name(method_name);
   if (!allowed || !method) {
-    connection.send_text(error_message(id, 404, "method not available on the dashboard: " + std::string(method_name)));
+    connection.send_text(
+        error_message(id, 404, "method not available on the dashboard: " + std::string(method_name)));
     return;
   }
   if (session.calls_in_flight >= kMaxCallsInFlight) {
@@ -262,9 +266,9 @@ void AdminLive::on_tick(net::TimerNode* node) {
 }
 
 std::string AdminLive::stats_message(const NodeSample& sample, uint64_t in_rate, uint64_t out_rate) {
-  const uint64_t time_ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const uint64_t time_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count());
   std::string out;
   MessageWriter w(kJson, out);
   w.begin_object(11);
@@ -307,7 +311,8 @@ void AdminLive::send_stats(WorkerState& state) {
   state.messages_in = sample.node.messages_in;
   state.messages_out = sample.node.messages_out;
   // Rounded to whole messages.
-  std::string out = stats_message(sample, static_cast<uint64_t>(in_rate + 0.5), static_cast<uint64_t>(out_rate + 0.5));
+  std::string out =
+      stats_message(sample, static_cast<uint64_t>(in_rate + 0.5), static_cast<uint64_t>(out_rate + 0.5));
   // A send may close a slow consumer, which erases its session: walk a copy of the ids.
   std::vector<uint64_t> ids;
   for (auto& [id, session] : state.sessions) {

@@ -28,7 +28,8 @@ AdminLogin::Outcome AdminLogin::attempt(std::string_view given, std::chrono::ste
   }
   if (!configured_ || given.empty()) return Outcome::refused;
   std::array<unsigned char, 32> guess = sha256(given);
-  return CRYPTO_memcmp(guess.data(), digest_.data(), digest_.size()) == 0 ? Outcome::accepted : Outcome::refused;
+  return CRYPTO_memcmp(guess.data(), digest_.data(), digest_.size()) == 0 ? Outcome::accepted
+                                                                          : Outcome::refused;
 }
 
 }  // namespace wshub::server

@@ -18,7 +18,8 @@ void add_security_headers(http::Reply& reply) {
 http::Reply error_reply(int status, std::string_view message) {
   http::Reply reply;
   reply.status = status;
-  reply.body = "{\"error\":{\"code\":" + std::to_string(status) + ",\"message\":\"" + std::string(message) + "\"}}\n";
+  reply.body =
+      "{\"error\":{\"code\":" + std::to_string(status) + ",\"message\":\"" + std::string(message) + "\"}}\n";
   add_security_headers(reply);
   return reply;
 }

@@ -1,13 +1,12 @@
 // Hub::connections over one real worker loop and recording peers: filters by user and by
 // channel, the oldest first, the limit and the total.
-#include "hub/ConnectionQuery.h"
-
 #include <gtest/gtest.h>
 
 #include <future>
 #include <thread>
 
 #include "broker/MemoryBroker.h"
+#include "hub/ConnectionQuery.h"
 #include "hub/Hub.h"
 #include "recording_peer.h"
 

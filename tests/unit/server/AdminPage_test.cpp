@@ -93,7 +93,8 @@ TEST(AdminLogin, AttemptsAreRateLimited) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(login.attempt("guess", now), AdminLogin::Outcome::refused);
   // Even the right secret waits now: a guesser cannot tell from the answer.
   EXPECT_EQ(login.attempt("secret-secret", now), AdminLogin::Outcome::rate_limited);
-  EXPECT_EQ(login.attempt("secret-secret", now + std::chrono::milliseconds(1100)), AdminLogin::Outcome::accepted);
+  EXPECT_EQ(login.attempt("secret-secret", now + std::chrono::milliseconds(1100)),
+            AdminLogin::Outcome::accepted);
 }
 
 }  // namespace
