@@ -1,6 +1,7 @@
 // The admin dashboard in a real browser: Debian's headless Chromium, driven by
 // playwright-core, loads /admin from the real build/wshub, logs in, and shows a
-// connection count that changes when a `ws` client connects. A screenshot goes to the
+// connection count that changes when a `ws` client connects, and disconnects a user with
+// its button. A screenshot goes to the
 // build's test output (TEST_OUTPUT_DIR, set by ctest; build/test-output otherwise).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import http from 'node:http';
+import { createHmac } from 'node:crypto';
 import WebSocket from 'ws';
 import { chromium } from 'playwright-core';
 
@@ -17,6 +19,13 @@ const BIN = process.env.WSHUB_BIN ?? new URL('../../build/wshub', import.meta.ur
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? new URL('../../build/test-output', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
+const HMAC_SECRET = 'admin-browser-test-secret-of-32-bytes';
+
+function tokenFor(user) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: user, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  return `${unsigned}.${createHmac('sha256', HMAC_SECRET).update(unsigned).digest('base64url')}`;
+}
 const dir = mkdtempSync(join(tmpdir(), 'wshub-admin-js-'));
 
 let server;
@@ -48,7 +57,7 @@ async function startServer() {
   const config = join(dir, 'admin.toml');
   writeFileSync(config, `[server]\nlisten = "127.0.0.1:${port}"\nworkers = 2\n` +
     `[client]\nallow_anonymous = true\n[channels]\nsubscribe = "anyone"\n` +
-    `[api]\nkey = "admin-test-api-key-0123456789"\n[admin]\nenabled = true\npassword = "${PASSWORD}"\n`);
+    `[auth]\nhmac_secret = "${HMAC_SECRET}"\n[api]\nkey = "admin-test-api-key-0123456789"\n[admin]\nenabled = true\npassword = "${PASSWORD}"\n`);
   const proc = spawn(BIN, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => { output += d; });
   proc.stderr.on('data', (d) => { output += d; });
@@ -131,6 +140,22 @@ test('the dashboard shows a connection count that follows a client', async () =>
     assert.ok(statSync(shot).size > 10000, 'the screenshot is not empty');
 
     client.close();
+    await page.waitForFunction(() => document.getElementById('stat-connections').dataset.value === '0',
+      null, { timeout: 10000 });
+
+    // Disconnect a user with the page's button (it asks first).
+    const alice = await open(`ws://127.0.0.1:${server.port}/websocket`);
+    const closed = new Promise((resolve) => alice.once('close', (code) => resolve(code)));
+    alice.send(JSON.stringify({ type: 'connect', id: 1, token: tokenFor('alice') }));
+    await page.waitForFunction(() => document.getElementById('stat-connections').dataset.value === '1',
+      null, { timeout: 10000 });
+    await page.selectOption('#search-by', 'user');
+    await page.fill('#search-query', 'alice');
+    await page.click('#search-form button[type=submit]');
+    await page.waitForSelector('button[aria-label="Disconnect user alice"]', { timeout: 10000 });
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('button[aria-label="Disconnect user alice"]');
+    assert.equal(await closed, 4000);
     await page.waitForFunction(() => document.getElementById('stat-connections').dataset.value === '0',
       null, { timeout: 10000 });
     // CSP violations and script errors show up as console errors.
