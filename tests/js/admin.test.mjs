@@ -1,8 +1,8 @@
 // The admin dashboard in a real browser: Debian's headless Chromium, driven by
 // playwright-core, loads /admin from the real build/wshub, logs in, and shows a
 // connection count that changes when a `ws` client connects, and disconnects a user with
-// its button. A screenshot goes to the
-// build's test output (TEST_OUTPUT_DIR, set by ctest; build/test-output otherwise).
+// its button. A screenshot goes to the build's test output (TEST_OUTPUT_DIR, set by
+// ctest; build/test-output otherwise).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
