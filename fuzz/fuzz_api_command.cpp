@@ -21,7 +21,7 @@ constexpr api::Method kMethods[] = {
     api::Method::publish,  api::Method::broadcast, api::Method::send,           api::Method::subscribe,
     api::Method::unsubscribe, api::Method::disconnect, api::Method::presence,   api::Method::presence_stats,
     api::Method::history,  api::Method::history_remove, api::Method::channels,  api::Method::info,
-    api::Method::batch,
+    api::Method::batch,    api::Method::connections,
 };
 
 void check_payload(const std::string& json) {
@@ -42,6 +42,8 @@ void check(const api::ApiCommand& command) {
     check_payload(s->payload);
   } else if (auto* d = std::get_if<api::DisconnectParams>(&command.params)) {
     if (d->code < 4000 || d->code > 4999 || d->reason.size() > 123) std::abort();
+  } else if (auto* c = std::get_if<api::ConnectionsParams>(&command.params)) {
+    if (c->limit < 1 || c->limit > api::ConnectionsParams::kMaxLimit) std::abort();
   } else if (auto* batch = std::get_if<api::BatchParams>(&command.params)) {
     if (batch->commands.empty()) std::abort();
     for (const api::ApiCommand& c : batch->commands) {

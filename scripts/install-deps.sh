@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-websockets python3-msgpack   # integration test clients
   nodejs openssl curl procps
+  chromium                              # the admin page test (headless, driven by playwright-core)
   gnuplot-nox                           # bench charts
 )
 

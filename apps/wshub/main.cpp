@@ -65,6 +65,10 @@ int main(int argc, char** argv, char** envp) {
                      ? fmt::format(" (development key \"{}\")", config->api.key)
                      : "");
   }
+  if (config->admin.enabled) {
+    spdlog::info("admin dashboard: {}://{}:{}/admin (log in with {})", config->tls.enabled() ? "https" : "http", host,
+                 server->port(), config->admin.password.empty() ? "the api.key" : "admin.password");
+  }
   std::fflush(stdout);
 
   for (;;) {

@@ -26,6 +26,7 @@ enum class Method : uint8_t {
   history_remove,
   channels,
   info,
+  connections,
   batch,
 };
 
@@ -82,6 +83,14 @@ struct ChannelsParams {
 
 struct InfoParams {};
 
+struct ConnectionsParams {
+  static constexpr uint64_t kDefaultLimit = 100;
+  static constexpr uint64_t kMaxLimit = 1000;
+  std::string user;     // exact user id; empty: any
+  std::string channel;  // a channel name or pattern (`*`, `?`, as for `channels`); empty: any
+  uint64_t limit = kDefaultLimit;
+};
+
 struct ApiCommand;
 struct BatchParams {
   std::vector<ApiCommand> commands;
@@ -90,7 +99,7 @@ struct BatchParams {
 struct ApiCommand {
   Method method = Method::info;
   std::variant<PublishParams, BroadcastParams, SendParams, UserChannelParams, DisconnectParams, ChannelParams,
-               HistoryParams, ChannelsParams, InfoParams, BatchParams>
+               HistoryParams, ChannelsParams, InfoParams, ConnectionsParams, BatchParams>
       params;
 };
 

@@ -17,7 +17,7 @@ using hub::Error;
 using hub::ErrorCode;
 using hub::Result;
 
-constexpr std::array<std::pair<std::string_view, Method>, 13> kMethods{{
+constexpr std::array<std::pair<std::string_view, Method>, 14> kMethods{{
     {"publish", Method::publish},
     {"broadcast", Method::broadcast},
     {"send", Method::send},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<std::string_view, Method>, 13> kMethods{{
     {"history_remove", Method::history_remove},
     {"channels", Method::channels},
     {"info", Method::info},
+    {"connections", Method::connections},
     {"batch", Method::batch},
 }};
 
@@ -286,6 +287,19 @@ Result<ApiCommand> decode(Method method, object params, const ParserOptions& opt
     case Method::info:
       command.params = InfoParams{};
       break;
+    case Method::connections: {
+      ConnectionsParams p;
+      p.user = f.string("user", false);
+      p.channel = f.string("channel", false);
+      if (std::optional<uint64_t> limit = f.uint("limit")) {
+        if (*limit < 1 || *limit > ConnectionsParams::kMaxLimit) {
+          f.fail("limit", "must be from 1 to " + std::to_string(ConnectionsParams::kMaxLimit));
+        }
+        p.limit = *limit;
+      }
+      command.params = std::move(p);
+      break;
+    }
     case Method::batch:
       if (nested) return bad("method: a batch cannot contain a batch");  // decode_batch checks first
       return decode_batch(params, options);

@@ -1,6 +1,8 @@
 #include "api/ServerApi.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -73,6 +75,8 @@ void ServerApi::execute(ApiCommand command, MethodDone done) {
           channels(params, std::move(done));
         } else if constexpr (std::is_same_v<P, InfoParams>) {
           info(std::move(done));
+        } else if constexpr (std::is_same_v<P, ConnectionsParams>) {
+          connections(params, std::move(done));
         } else if constexpr (std::is_same_v<P, BatchParams>) {
           batch(params, std::move(done));
         }
@@ -254,6 +258,50 @@ void ServerApi::info(MethodDone done) {
   w.end_array();
   w.end_object();
   done(std::move(out));
+}
+
+// The oldest matching connections first; `total` counts every match, so a page can say
+// "50 of 1,234".
+void ServerApi::connections(ConnectionsParams& p, MethodDone done) {
+  hub::ConnectionQuery query;
+  query.user = std::move(p.user);
+  if (!p.channel.empty()) {
+    query.channel = [pattern = std::move(p.channel)](std::string_view channel) {
+      return channel_matches(pattern, channel);
+    };
+  }
+  query.limit = static_cast<size_t>(p.limit);
+  hub_.connections(std::move(query), [done = std::move(done)](Result<hub::ConnectionList> result) {
+    if (!result) return done(result.error());
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    std::string out;
+    MessageWriter w(kJson, out);
+    w.begin_object(2);
+    w.key("connections");
+    w.begin_array(static_cast<uint32_t>(result->connections.size()));
+    for (const hub::ConnectionSummary& c : result->connections) {
+      w.begin_object(9);
+      w.string_field("client", c.client);
+      w.string_field("user", c.user);
+      w.string_field("remote_address", c.remote_address);
+      w.uint_field("connected_at", static_cast<uint64_t>(c.connected_at_ms));
+      w.uint_field("duration", static_cast<uint64_t>(std::max<int64_t>(0, now_ms - c.connected_at_ms) / 1000));
+      w.key("channels");
+      w.begin_array(static_cast<uint32_t>(c.channels.size()));
+      for (const std::string& channel : c.channels) w.string(channel);
+      w.end_array();
+      w.uint_field("messages_in", c.messages_in);
+      w.uint_field("messages_out", c.messages_out);
+      w.uint_field("worker", c.worker);
+      w.end_object();
+    }
+    w.end_array();
+    w.uint_field("total", result->total);
+    w.end_object();
+    done(std::move(out));
+  });
 }
 
 // Commands run one after another, each starting when the previous completed, so a batch

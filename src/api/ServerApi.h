@@ -36,6 +36,7 @@ class ServerApi {
   void history_remove(ChannelParams& p, MethodDone done);
   void channels(ChannelsParams& p, MethodDone done);
   void info(MethodDone done);
+  void connections(ConnectionsParams& p, MethodDone done);
   void batch(BatchParams& p, MethodDone done);
 
   hub::Hub& hub_;

@@ -44,7 +44,9 @@ class Client {
   bool closed() const { return disconnecting_; }
   void mark_closed() { disconnecting_ = true; }
   Encoding encoding() const { return encoding_; }
+  std::chrono::system_clock::time_point connected_at() const { return connected_at_; }
   Peer& peer() { return peer_; }
+  const Peer& peer() const { return peer_; }
   const MessageEncoder& encoder() const;
 
   // The one place where a connection becomes a user: a verified `connect` token or the
@@ -59,6 +61,7 @@ class Client {
   void arm_connect_deadline();
 
   std::vector<std::unique_ptr<Subscription>>& subscriptions() { return subscriptions_; }
+  const std::vector<std::unique_ptr<Subscription>>& subscriptions() const { return subscriptions_; }
   Subscription* find_subscription(std::string_view channel);
   void forget_subscription(Subscription* subscription);
 
@@ -93,6 +96,7 @@ class Client {
   Peer& peer_;
   uint64_t local_id_;
   Encoding encoding_;
+  std::chrono::system_clock::time_point connected_at_ = std::chrono::system_clock::now();
   bool connected_ = false;
   bool disconnecting_ = false;
   ClientInfo info_;

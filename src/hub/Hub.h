@@ -23,6 +23,7 @@
 #include "hub/Authenticator.h"
 #include "hub/Broker.h"
 #include "hub/ChannelIndex.h"
+#include "hub/ConnectionQuery.h"
 #include "hub/ErrorCode.h"
 #include "hub/HubOptions.h"
 #include "hub/StringMap.h"
@@ -64,6 +65,9 @@ class Hub final : public BrokerEventHandler {
   // The channels with subscribers on this node and their subscriber counts, gathered
   // from every worker; `done` runs on a worker thread.
   void channels(Completion<std::vector<ChannelSummary>> done);
+  // The open connections on this node that match `query`, gathered from every worker;
+  // `done` runs on a worker thread.
+  void connections(ConnectionQuery query, Completion<ConnectionList> done);
   // Channels this node is subscribed to at the broker (any thread).
   size_t node_channel_count();
   const std::string& node_id() const { return node_id_; }

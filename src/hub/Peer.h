@@ -3,6 +3,7 @@
 // of sockets or HTTP. The server's Connection implements it; unit tests use a recorder.
 // One virtual call per delivery, never per byte.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,12 @@ class FramedMessage;
 }
 
 namespace wshub::hub {
+
+// What a connection exchanged, for the admin page and the `connections` API method.
+struct MessageCounts {
+  uint64_t in = 0;   // WebSocket messages received
+  uint64_t out = 0;  // WebSocket messages queued for sending
+};
 
 class Peer {
  public:
@@ -26,6 +33,7 @@ class Peer {
   // WorkerHub::remove_client, possibly before this returns.
   virtual void disconnect(const DisconnectReason& reason) = 0;
   virtual std::string remote_address() const = 0;
+  virtual MessageCounts message_counts() const { return {}; }
 };
 
 }  // namespace wshub::hub

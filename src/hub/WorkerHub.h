@@ -21,6 +21,7 @@
 #include "hub/ChannelIndex.h"
 #include "hub/Client.h"
 #include "hub/CommandDecoder.h"
+#include "hub/ConnectionQuery.h"
 #include "hub/MessageEncoder.h"
 #include "hub/Publication.h"
 #include "hub/StringMap.h"
@@ -88,6 +89,9 @@ class WorkerHub {
   void apply_user_command(const UserCommand& command);
   // Appends this worker's channels with their local subscriber counts.
   void collect_channels(std::vector<ChannelSummary>& out) const;
+  // This worker's connections matching `query`: appends at most query.limit of them (the
+  // oldest) to out.connections and adds every match to out.total.
+  void collect_connections(const ConnectionQuery& query, ConnectionList& out) const;
 
   // --- for Client ---
   void subscribe(Client& client, const ClientCommand& command);

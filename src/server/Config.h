@@ -54,6 +54,12 @@ struct ApiConfig {
   std::string key;  // [api] key: `Authorization: apikey <key>`; empty = the API is off
 };
 
+// [admin]: the dashboard at /admin and its live socket /admin/live (docs/operations.md).
+struct AdminConfig {
+  bool enabled = false;  // [admin] enabled: serve /admin (on in --dev)
+  std::string password;  // [admin] password: log in with it; empty: log in with the api.key
+};
+
 struct LogConfig {
   std::string level = "info";   // [log] level: trace, debug, info, warn, error, off
   std::string format = "text";  // [log] format: text or json
@@ -129,6 +135,7 @@ struct Config {
   BackendConfig backend;
   AuthConfig auth;
   ApiConfig api;
+  AdminConfig admin;
 };
 
 }  // namespace wshub::server

@@ -364,6 +364,12 @@ std::vector<ConfigKey> make_keys() {
       secret_key(string_key(
           "api.key", "the server API key: requests carry `Authorization: apikey <key>`; empty turns the API off",
           [](auto& c) -> auto& { return c.api.key; })),
+      boolean_key(
+          "admin.enabled", "serve the admin dashboard at /admin (on in --dev)",
+          [](auto& c) -> auto& { return c.admin.enabled; }),
+      secret_key(string_key(
+          "admin.password", "the dashboard's login; empty: log in with api.key",
+          [](auto& c) -> auto& { return c.admin.password; })),
       secret_key(string_key(
           "auth.hmac_secret", "secret for HS256/384/512 tokens (at least 32 bytes)",
           [](auto& c) -> auto& { return c.auth.hmac_secret; })),

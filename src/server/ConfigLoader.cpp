@@ -407,6 +407,7 @@ void apply_dev_mode(Config& config) {
   // The server API with a well-known key, so demos and curl work at once. Safe only
   // because --dev listens on loopback; a configured api.key replaces it.
   config.api.key = std::string(kDevApiKey);
+  config.admin.enabled = true;  // /admin, logging in with that key (or admin.password)
   // Every client of a playground (browser tabs, load generators) comes from loopback and
   // connects and sends as fast as it likes: the node-wide, per-address, accept and
   // message rate limits are off. The per-user cap stays; a config file turns any back on.
@@ -426,6 +427,12 @@ void validate(const Config& config) {
   if (!config.api.key.empty() && config.api.key.size() < kMinApiKeyBytes) {
     problems.push_back("api.key: at least " + std::to_string(kMinApiKeyBytes) +
                        " bytes (use a random key, e.g. `openssl rand -hex 32`)");
+  }
+  if (config.admin.enabled && config.admin.password.empty() && config.api.key.empty()) {
+    problems.push_back("admin.enabled: the dashboard needs admin.password or api.key to log in with");
+  }
+  if (!config.admin.password.empty() && config.admin.password.size() < kMinAdminPasswordBytes) {
+    problems.push_back("admin.password: at least " + std::to_string(kMinAdminPasswordBytes) + " bytes");
   }
   if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
     problems.push_back(config.tls.cert_file.empty()

@@ -48,6 +48,8 @@ void apply_dev_mode(Config& config);
 inline constexpr std::string_view kDevApiKey = "wshub-dev-api-key";
 // A shorter api.key is refused: it would be guessable.
 inline constexpr size_t kMinApiKeyBytes = 16;
+// admin.password is typed by people, not generated: still, not a short one.
+inline constexpr size_t kMinAdminPasswordBytes = 12;
 
 // Checks every key's own rules (a Config may be built in code, not only by the loader)
 // and the rules between keys: a certificate needs a private key and vice versa.

@@ -52,6 +52,7 @@ struct Connection::HttpState {
     uint32_t sequence = 0;
     bool keep_alive = true;
     bool ready = false;
+    bool head = false;  // a HEAD request: the reply's headers without its body (RFC 9110 §9.3.2)
     std::string response;  // when ready
   };
   http::RequestParser parser;
@@ -353,6 +354,7 @@ bool Connection::handle_http_request() {
   const bool keep_alive = request.keep_alive;
   http_->last_taken = !keep_alive;
   http_->replies.push_back(HttpState::Reply(sequence, keep_alive));
+  http_->replies.back().head = request.method == "HEAD";
   if (http::Handler* handler = worker_.http_handler_for(request.path, http_->api_listener)) {
     // Asynchronous: the reply finds this connection again by id (and is dropped if it
     // closed meanwhile); the request number tells it from the replies to the others.
@@ -382,8 +384,9 @@ void Connection::finish_http_reply(uint32_t sequence, const http::Reply& reply) 
   std::vector<http::Header> headers;
   headers.reserve(reply.headers.size());
   for (const auto& [name, value] : reply.headers) headers.push_back(http::Header{name, value});
-  queue_http_response(sequence,
-                      http::make_response(reply.status, reply.content_type, reply.body, it->keep_alive, headers));
+  std::string response = http::make_response(reply.status, reply.content_type, reply.body, it->keep_alive, headers);
+  if (it->head) response.resize(response.size() - reply.body.size());
+  queue_http_response(sequence, std::move(response));
   if (state_ != State::http || !http_) return;
   if (http_->replies.empty()) worker_.stop_awaiting_http_reply(id_);
   // Requests that waited for room in the window, or behind an upgrade.
@@ -416,6 +419,7 @@ void Connection::upgrade(std::string_view leftover) {
 void Connection::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
   if (state_ != State::open) return;  // data after our close frame is ignored (§7.1.2)
   worker_.stats().messages_in.bump();
+  ++messages_.in;
   active_ = true;
   behavior_->on_message(*this, opcode, payload);
 }
@@ -464,6 +468,7 @@ bool Connection::admit() {
     return false;
   }
   worker_.stats().messages_out.bump();
+  ++messages_.out;
   return true;
 }
 

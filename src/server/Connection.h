@@ -115,6 +115,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   bool send_message(std::string_view encoded) override;
   bool send_framed(ws::FramedMessage& message) override;
   void disconnect(const hub::DisconnectReason& reason) override;
+  hub::MessageCounts message_counts() const override { return messages_; }
 
   // Free for the behavior's per-connection state.
   void* user_data = nullptr;
@@ -182,6 +183,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   uint8_t tail_size_ = 0;
   std::array<std::byte, 16> tail_{};  // a partial frame header carried to the next read
 
+  hub::MessageCounts messages_;  // this connection's share of the worker's messages_in/out
   net::OutputQueue output_;
   net::TimerNode timer_;
   net::TimingWheel::Clock::time_point last_activity_;

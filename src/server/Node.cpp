@@ -2,6 +2,7 @@
 
 #include "auth/JwtAuthenticator.h"
 #include "broker/MemoryBroker.h"
+#include "server/AdminDashboard.h"
 #include "server/BackendRoutes.h"
 #include "server/Endpoints.h"
 #include "server/ProtocolEndpoint.h"
@@ -77,6 +78,9 @@ Node::Node(Config config) {
   // public listener.
   const bool separate = server_->config().api_listen.has_value();
   server_->add_http_route(std::string(api::HttpApi::kPrefix), http_api_.get(), !separate, separate);
+  if (server_->config().admin.enabled) {
+    admin_ = std::make_unique<AdminDashboard>(*server_, *hub_, *api_, [this] { return node_info(); });
+  }
 }
 
 api::NodeInfo Node::node_info() const {

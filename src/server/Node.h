@@ -18,6 +18,7 @@ namespace wshub::server {
 class ProtocolEndpoint;
 class EchoEndpoint;
 class BackendRoutes;
+class AdminDashboard;
 
 class Node {
  public:
@@ -53,6 +54,8 @@ class Node {
   std::unique_ptr<api::ServerApi> api_;
   std::unique_ptr<api::HttpApi> http_api_;
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+  // Last: freed after the workers are gone (its sessions and timers live on their loops).
+  std::unique_ptr<AdminDashboard> admin_;
 };
 
 // The hub's options from the configuration ([client], [channels], [namespaces]).

@@ -28,9 +28,25 @@ TEST(ApiCommandParser, MethodNames) {
   EXPECT_EQ(method_from_name(""), std::nullopt);
   for (Method m : {Method::publish, Method::broadcast, Method::send, Method::subscribe, Method::unsubscribe,
                    Method::disconnect, Method::presence, Method::presence_stats, Method::history,
-                   Method::history_remove, Method::channels, Method::info, Method::batch}) {
+                   Method::history_remove, Method::channels, Method::info, Method::connections, Method::batch}) {
     EXPECT_EQ(method_from_name(method_name(m)), m);
   }
+}
+
+TEST(ApiCommandParser, ConnectionsFiltersAndLimit) {
+  ApiCommand empty = parse_ok(Method::connections, "");
+  auto& all = std::get<ConnectionsParams>(empty.params);
+  EXPECT_EQ(all.user, "");
+  EXPECT_EQ(all.channel, "");
+  EXPECT_EQ(all.limit, ConnectionsParams::kDefaultLimit);
+  ApiCommand c = parse_ok(Method::connections, R"({"user":"42","channel":"chat:*","limit":1000})");
+  auto& p = std::get<ConnectionsParams>(c.params);
+  EXPECT_EQ(p.user, "42");
+  EXPECT_EQ(p.channel, "chat:*");
+  EXPECT_EQ(p.limit, 1000u);
+  EXPECT_EQ(parse_error(Method::connections, R"({"limit":0})"), "limit: must be from 1 to 1000");
+  EXPECT_EQ(parse_error(Method::connections, R"({"limit":1001})"), "limit: must be from 1 to 1000");
+  EXPECT_EQ(parse_error(Method::connections, R"({"user":7})"), "user: must be a string");
 }
 
 TEST(ApiCommandParser, PublishKeepsThePayloadAsCompactJson) {

@@ -175,5 +175,9 @@ TEST_F(ServerApiTest, ChannelsWithoutWorkersIsEmpty) {
   EXPECT_EQ(ok(Method::channels, R"({"pattern":"*"})"), R"({"channels":[]})");
 }
 
+TEST_F(ServerApiTest, ConnectionsWithoutWorkersIsEmpty) {
+  EXPECT_EQ(ok(Method::connections, R"({"user":"42","channel":"chat:*"})"), R"({"connections":[],"total":0})");
+}
+
 }  // namespace
 }  // namespace wshub::api

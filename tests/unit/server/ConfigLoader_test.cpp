@@ -116,6 +116,10 @@ max_pending = 64
 [api]
 key = "an-api-key-of-at-least-16-bytes"
 
+[admin]
+enabled = true
+password = "a-dashboard-password"
+
 [auth]
 hmac_secret = "a-secret-of-at-least-thirty-two-bytes"
 public_key_file = ["/etc/wshub/rsa.pem", "k1=/etc/wshub/ec.pem"]
@@ -178,6 +182,8 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.api_listen->host, "127.0.0.1");
   EXPECT_EQ(c.api_listen->port, 9002);
   EXPECT_EQ(c.api.key, "an-api-key-of-at-least-16-bytes");
+  EXPECT_TRUE(c.admin.enabled);
+  EXPECT_EQ(c.admin.password, "a-dashboard-password");
   EXPECT_EQ(c.http.keepalive_timeout, Duration(5'000));
   validate(c);
 }
