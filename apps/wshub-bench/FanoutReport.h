@@ -15,6 +15,10 @@ struct FanoutPoint {
   uint64_t published = 0;                 // publications sent in the point
   uint64_t acks = 0, publish_errors = 0;  // replies counted by the end of the drain
   uint64_t max_lag_ns = 0;                // how far the publisher ran behind its schedule
+  // HTTP publisher (PublisherCounts): non-2xx, given up, connections ended (and errors), resent.
+  uint64_t http_non_2xx = 0, http_given_up = 0, http_reconnects = 0, http_connection_errors = 0;
+  uint64_t http_resent = 0;
+  int http_first_bad_status = 0;
   int subscribers = 0;                    // subscribed at the start
   uint64_t dropped = 0;                   // subscribers the server disconnected so far
   SubscriberSample sample;                // deliveries and latency

@@ -116,6 +116,7 @@ int run_fanout(const Options& options) {
     if (api.path != "/") publisher_plan.api_path = api.path;
     publisher_plan.api_key = options.api_key;
     publisher_plan.http_window = options.http_pipeline;
+    publisher_plan.idempotency_keys = options.idempotency_keys;
   }
 
   // Shares first: fork() before this process has any thread.
@@ -196,7 +197,7 @@ int run_fanout(const Options& options) {
       after = publisher.counts();
       const uint64_t expected = expected_deliveries(before, after, ready);
       const uint64_t received = total_progress(shares, dropped) - unique_before;
-      const bool replies_in = options.publish_http || after.acks + after.errors >= after.sent;
+      const bool replies_in = after.acks + after.errors >= after.sent;
       if ((received >= expected && replies_in) || monotonic_ns() >= drain_end) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -215,9 +216,16 @@ int run_fanout(const Options& options) {
     point.acks = after.acks - before.acks;
     point.publish_errors = after.errors - before.errors;
     point.max_lag_ns = after.max_lag_ns;
+    point.http_non_2xx = after.http_non_2xx - before.http_non_2xx;
+    point.http_given_up = after.http_given_up - before.http_given_up;
+    point.http_reconnects = after.http_reconnects - before.http_reconnects;
+    point.http_connection_errors = after.http_connection_errors - before.http_connection_errors;
+    point.http_resent = after.http_resent - before.http_resent;
+    point.http_first_bad_status = after.http_first_bad_status;
     point.expected = expected_deliveries(before, after, ready);
     point.lost = point.expected > point.sample.unique ? point.expected - point.sample.unique : 0;
-    if (after.lost || point.publish_errors > 0) point.first_error = after.first_error;
+    if (after.lost || point.publish_errors > 0 || point.http_connection_errors > 0)
+      point.first_error = after.first_error;
     if (point.first_error.empty() &&
         (point.dropped > 0 || point.sample.errors > 0 || point.sample.misrouted > 0))
       point.first_error = subscriber_error;

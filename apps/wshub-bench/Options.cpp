@@ -33,6 +33,8 @@ const char* const kUsage =
     "  --api-url URL     http://HOST:PORT of the server API (default: the --url's)\n"
     "  --api-key KEY     sent as Authorization: apikey KEY\n"
     "  --http-pipeline N API requests in flight (default 1)\n"
+    "  --idempotency-keys  an idempotency_key in every API publish (a request sent again\n"
+    "                    after a lost connection is then published once by wshub)\n"
     "\n"
     "connect: a connection storm: open, upgrade and close N connections\n"
     "  --connections N   connections in all (default 100)\n"
@@ -103,6 +105,10 @@ std::string parse_options(int argc, char** argv, Options& options) {
     }
     if (flag == "--tls") {
       options.tls = true;
+      continue;
+    }
+    if (flag == "--idempotency-keys") {
+      options.idempotency_keys = true;
       continue;
     }
     if (flag == "--publish-http") {

@@ -45,6 +45,7 @@ struct Options {
   std::string api_url;               // --api-url http://HOST:PORT (default: the --url's host and port)
   std::string api_key;               // --api-key
   int http_pipeline = 1;             // --http-pipeline: API requests in flight
+  bool idempotency_keys = false;     // --idempotency-keys: an idempotency_key on every API publish
 
   // idle
   double settle_timeout = 20;  // --settle-timeout: longest wait for the server's RSS to settle

@@ -7,11 +7,13 @@
 // on a keep-alive HTTP/1.1 connection (HttpPublishConnection). P is
 //   {"seq":S,"t":T,"pad":"xx.."}
 // S numbers each channel's publications from 0; T is CLOCK_MONOTONIC in nanoseconds when
-// the publication is built, which is when it is due: at a fixed rate, publication i of a
-// point is due at start + i / rate; open loop ("--rate 0") publishes whenever the
-// connection has taken the previous batch. A publication that must wait (a socket buffer
-// full, an HTTP window full) waits with its stamp, so the server's backpressure shows in
-// the latency. `pad` makes P `payload_size` bytes long. How far the publisher itself ran
+// the publication is built. Over WebSocket that is when it is due: at a fixed rate,
+// publication i of a point is due at start + i / rate; open loop ("--rate 0") publishes
+// whenever the connection has taken the previous batch; a publication that must wait (a
+// socket buffer full) waits with its stamp, so the server's backpressure shows in the
+// latency. Over HTTP the request is built when it enters the window of requests in flight,
+// right before its POST is written, so T is the moment of the POST and the latency is
+// the server's alone; the wait for the window shows as the publisher's lag instead. `pad` makes P `payload_size` bytes long. How far the publisher itself ran
 // behind its schedule is reported (max_lag), so a late publisher cannot pass unnoticed.
 #include <netinet/in.h>
 
@@ -36,6 +38,7 @@ struct PublisherPlan {
   std::string api_path = "/api/publish";
   std::string api_key;
   int http_window = 1;
+  bool idempotency_keys = false;  // add "idempotency_key" to every API publication
   int channels = 1;
   size_t payload_size = 64;
 };
@@ -45,8 +48,18 @@ struct PublisherCounts {
   uint64_t sent = 0;
   std::vector<uint64_t> sent_per_channel;
   uint64_t acks = 0;    // `ack` replies, or 2xx responses
-  uint64_t errors = 0;  // `error` replies, or other statuses
+  uint64_t errors = 0;  // `error` replies, or non-2xx responses and requests given up
   std::vector<uint64_t> errors_per_channel;
+  // HTTP only: non-2xx responses (and the first such status), requests sent 3 times with no
+  // response (their fate unknown: not counted as expected), connections the server ended
+  // (those that were errors: a reset, a malformed response, requests left unanswered),
+  // and requests sent again on a new connection.
+  uint64_t http_non_2xx = 0;
+  int http_first_bad_status = 0;
+  uint64_t http_given_up = 0;
+  uint64_t http_reconnects = 0;
+  uint64_t http_connection_errors = 0;
+  uint64_t http_resent = 0;
   uint64_t max_lag_ns = 0;  // of the last point
   bool lost = false;        // the connection failed
   std::string first_error;
@@ -74,8 +87,12 @@ class Publisher final : private ClientEvents, private HttpPublishConnection::Eve
   void on_message(ClientConnection& c, std::string_view message, uint64_t now_ns) override;
   void on_closed(ClientConnection& c, bool clean, std::string_view why) override;
   // HttpPublishConnection::Events
-  void on_response(int status, uint32_t tag) override;
+  void on_answer(const HttpAnswer& answer) override;
+  void on_given_up(const PendingPublish& p, std::string_view why) override;
+  void on_connection_ended(std::string_view why, bool error) override;
   void on_failed(std::string_view why) override;
+  // Makes the POST of `p` at the moment it is written: its stamp is now.
+  void render_http(PendingPublish& p, uint64_t now_ns);
   void note_failure(std::string_view why);
 
   const PublisherPlan plan_;
