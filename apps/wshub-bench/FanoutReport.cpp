@@ -67,6 +67,9 @@ void print_fanout_row(const FanoutPoint& p) {
   if (p.late > 0)
     std::printf("        %llu deliveries arrived after the drain (waited %.1f s for them)\n",
                 static_cast<unsigned long long>(p.late), p.settle_s);
+  if (p.unanswered > 0)
+    std::printf("        %llu publications had no reply by the end of the drain (not expected yet)\n",
+                static_cast<unsigned long long>(p.unanswered));
   if (p.http_non_2xx + p.http_given_up + p.http_reconnects > 0)
     std::printf("        HTTP: %llu non-2xx (first %d), %llu given up, %llu reconnects (%llu errors), %llu resent\n",
                 static_cast<unsigned long long>(p.http_non_2xx), p.http_first_bad_status,
@@ -109,6 +112,7 @@ void print_fanout_json(const Options& o, const FanoutPoint& p, int processes) {
       .latency("latency_us", p.sample.latency)
       .field("latency_samples", p.sample.latency.count())
       .field("expected", p.expected)
+      .field("unanswered", p.unanswered)
       .field("received", p.sample.unique)
       .field("lost", p.lost)
       .field("duplicates", p.sample.duplicates)

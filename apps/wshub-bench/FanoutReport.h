@@ -23,6 +23,7 @@ struct FanoutPoint {
   uint64_t dropped = 0;                   // subscribers the server disconnected so far
   SubscriberSample sample;                // deliveries and latency
   uint64_t expected = 0;                  // deliveries the point's accepted publications call for
+  uint64_t unanswered = 0;                // publications sent (queued) with no reply by the drain's end
   uint64_t lost = 0;                      // expected - unique received by the end of the drain
   double drain_s = 0;                     // time the drain took
   uint64_t late = 0;                      // deliveries of this point that arrived after the drain

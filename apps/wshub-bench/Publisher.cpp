@@ -49,6 +49,7 @@ Publisher::Publisher(PublisherPlan plan) : plan_(std::move(plan)) {
   seq_.assign(static_cast<size_t>(plan_.channels), 0);
   counts_.sent_per_channel.assign(static_cast<size_t>(plan_.channels), 0);
   counts_.errors_per_channel.assign(static_cast<size_t>(plan_.channels), 0);
+  counts_.acks_per_channel.assign(static_cast<size_t>(plan_.channels), 0);
 }
 
 Publisher::~Publisher() {
@@ -275,6 +276,7 @@ void Publisher::on_answer(const HttpAnswer& answer) {
   if (answer.publish.attempts > 1) ++counts_.http_resent;
   if (answer.status >= 200 && answer.status < 300) {
     ++counts_.acks;
+    ++counts_.acks_per_channel[answer.publish.channel];
     return;
   }
   ++counts_.errors;

@@ -48,6 +48,7 @@ struct PublisherCounts {
   uint64_t sent = 0;
   std::vector<uint64_t> sent_per_channel;
   uint64_t acks = 0;    // `ack` replies, or 2xx responses
+  std::vector<uint64_t> acks_per_channel;
   uint64_t errors = 0;  // `error` replies, or non-2xx responses and requests given up
   std::vector<uint64_t> errors_per_channel;
   // HTTP only: non-2xx responses (and the first such status), requests sent 3 times with no
