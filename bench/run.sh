@@ -38,9 +38,10 @@
 # WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_FANOUT_DURATION (5), WSHUB_BENCH_QUIET_WAIT (0): on a
 # shared host, wait up to this many seconds before each run for the machine to be idle.
 # WSHUB_BENCH_FANOUT_PUBLISH=http publishes through POST /api/publish (the servers' API key is
-# {apikey} in their commands; "ws http" runs both; WSHUB_BENCH_FANOUT_HTTP_PIPELINE requests
-# in flight, 1), WSHUB_BENCH_FANOUT_ROUNDS (1) repeats the fanout suite's servers round after round; WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a
-# header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
+# {apikey} in their commands; "ws http" runs both; WSHUB_BENCH_FANOUT_HTTP_PIPELINE: requests
+# in flight, 1); WSHUB_BENCH_FANOUT_ROUNDS (1) repeats the fanout suite's servers round after
+# round; WSHUB_BENCH_AUTOGROUP_NICE=-10 gives the run the CPU first on a shared host (below).
+# WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
 # wshub answers `subscribe` otherwise).
 set -euo pipefail
 
