@@ -39,7 +39,7 @@
 # shared host, wait up to this many seconds before each run for the machine to be idle.
 # WSHUB_BENCH_FANOUT_PUBLISH=http publishes through POST /api/publish (the servers' API key is
 # {apikey} in their commands; "ws http" runs both; WSHUB_BENCH_FANOUT_HTTP_PIPELINE: requests
-# in flight, 1); WSHUB_BENCH_FANOUT_ROUNDS (1) repeats the fanout suite's servers round after
+# in flight per connection, 1; _HTTP_CONNECTIONS: connections, 1); WSHUB_BENCH_FANOUT_ROUNDS (1) repeats the fanout suite's servers round after
 # round; WSHUB_BENCH_AUTOGROUP_NICE=-10 gives the run the CPU first on a shared host (below).
 # WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
 # wshub answers `subscribe` otherwise).
@@ -120,6 +120,7 @@ for mode in "${FANOUT_PUBLISH[@]}"; do
   [[ $mode =~ ^(ws|http)$ ]] || { echo "run.sh: WSHUB_BENCH_FANOUT_PUBLISH: unknown mode '$mode'" >&2; exit 64; }
 done
 FANOUT_HTTP_PIPELINE="${WSHUB_BENCH_FANOUT_HTTP_PIPELINE:-1}"
+FANOUT_HTTP_CONNECTIONS="${WSHUB_BENCH_FANOUT_HTTP_CONNECTIONS:-1}"
 FANOUT_ROUNDS="${WSHUB_BENCH_FANOUT_ROUNDS:-1}"
 # An extra upgrade header for every connect run (e.g. "Authorization: Bearer <jwt>").
 CONNECT_ARGS=()
@@ -423,7 +424,8 @@ suite_fanout() {
         local publish_args=()
         name=fanout
         if [[ $mode == http ]]; then
-          publish_args=(--publish-http --api-key "$API_KEY" --http-pipeline "$FANOUT_HTTP_PIPELINE")
+          publish_args=(--publish-http --api-key "$API_KEY" --http-pipeline "$FANOUT_HTTP_PIPELINE"
+            --http-connections "$FANOUT_HTTP_CONNECTIONS")
           name=fanout-http
         fi
         bench_run "$out.tmp" "$round" "$name" "$label" fanout --url "ws://127.0.0.1:${PORT[$label]}/websocket" \

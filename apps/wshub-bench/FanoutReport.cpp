@@ -87,6 +87,8 @@ void print_fanout_json(const Options& o, const FanoutPoint& p, int processes) {
       .field("label", o.label)
       .field("url", o.url)
       .field("publish", o.publish_http ? "http" : "ws")
+      .field("http_pipeline", o.publish_http ? o.http_pipeline : 0)
+      .field("http_connections", o.publish_http ? o.http_connections : 0)
       .field("subscribers", p.subscribers)
       .field("channels", o.channels)
       .field("size", static_cast<uint64_t>(o.size))

@@ -132,6 +132,7 @@ int run_fanout(const Options& options) {
     if (api.path != "/") publisher_plan.api_path = api.path;
     publisher_plan.api_key = options.api_key;
     publisher_plan.http_window = options.http_pipeline;
+    publisher_plan.http_connections = options.http_connections;
     publisher_plan.idempotency_keys = options.idempotency_keys;
   }
 

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -60,11 +61,13 @@ Publisher::~Publisher() {
 
 std::string Publisher::connect(double timeout_seconds) {
   if (plan_.http) {
-    http_ = std::make_unique<HttpPublishConnection>(
-        static_cast<HttpPublishConnection::Events&>(*this), plan_.http_window,
-        [this](PendingPublish& p, uint64_t now_ns) { render_http(p, now_ns); });
-    std::string why = http_->connect_to(plan_.api_address, epoll_fd_);
-    if (!why.empty()) return "API connection: " + why;
+    for (int i = 0; i < std::max(1, plan_.http_connections); ++i) {
+      http_.push_back(std::make_unique<HttpPublishConnection>(
+          static_cast<HttpPublishConnection::Events&>(*this), plan_.http_window,
+          [this](PendingPublish& p, uint64_t now_ns) { render_http(p, now_ns); }));
+      std::string why = http_.back()->connect_to(plan_.api_address, epoll_fd_);
+      if (!why.empty()) return "API connection: " + why;
+    }
     connected_.store(1);
   } else {
     ws_.start(plan_.target, static_cast<ClientEvents&>(*this), epoll_fd_, 0xB0B);
@@ -99,7 +102,11 @@ PublisherCounts Publisher::counts() const {
 }
 
 bool Publisher::can_take_more() const {
-  if (plan_.http) return http_->usable() && !http_->window_full();
+  if (plan_.http) {
+    for (const auto& c : http_)
+      if (c->usable() && !c->window_full()) return true;
+    return false;
+  }
   return ws_.state() == ClientConnection::State::open && ws_.buffered_amount() < kOpenLoopBuffered;
 }
 
@@ -121,7 +128,8 @@ void Publisher::run() {
       sent_in_point_ = 0;
     }
     uint64_t now = monotonic_ns();
-    if (plan_.http) http_->tick(now);
+    if (plan_.http)
+      for (auto& c : http_) c->tick(now);
     int wait_ms = 10;
     if (active) {
       if (now >= end) {
@@ -158,7 +166,7 @@ void Publisher::run() {
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
     for (int i = 0; i < n; ++i) {
       if (plan_.http) {
-        http_->on_event(events[i].events, monotonic_ns());
+        static_cast<HttpPublishConnection*>(events[i].data.ptr)->on_event(events[i].events, monotonic_ns());
       } else {
         ws_.on_event(events[i].events, buffer_);
       }
@@ -166,7 +174,7 @@ void Publisher::run() {
   }
   if (active) point_done_.store(current, std::memory_order_release);
   if (plan_.http) {
-    http_->close();
+    for (auto& c : http_) c->close();
   } else if (ws_.state() == ClientConnection::State::open) {
     ws_.close_gracefully();
     const uint64_t deadline = monotonic_ns() + 1'000'000'000;
@@ -179,7 +187,7 @@ void Publisher::run() {
 }
 
 void Publisher::publish(uint32_t count, uint64_t now) {
-  if (plan_.http ? !http_->usable() : ws_.state() != ClientConnection::State::open) return;
+  if (plan_.http ? !http_.front()->usable() : ws_.state() != ClientConnection::State::open) return;
   scratch_.clear();
   std::vector<uint64_t> sent(static_cast<size_t>(plan_.channels), 0);
   for (uint32_t i = 0; i < count; ++i) {
@@ -193,7 +201,7 @@ void Publisher::publish(uint32_t count, uint64_t now) {
       p.channel = static_cast<uint32_t>(channel);
       p.seq = seq;
       p.due_ns = now;
-      http_->send(std::move(p), monotonic_ns());
+      next_http_connection().send(std::move(p), monotonic_ns());
       continue;
     }
     message_ += "{\"type\":\"publish\",\"id\":";
@@ -242,6 +250,17 @@ void Publisher::on_message(ClientConnection&, std::string_view message, uint64_t
 
 void Publisher::on_closed(ClientConnection&, bool clean, std::string_view why) {
   if (!clean && !stop_.load()) note_failure(why);
+}
+
+// Round robin over the connections, skipping those with a full window while one has room
+// (their requests would only queue behind the others').
+HttpPublishConnection& Publisher::next_http_connection() {
+  const size_t n = http_.size();
+  for (size_t tried = 0; tried < n; ++tried) {
+    HttpPublishConnection& c = *http_[next_http_++ % n];
+    if (c.usable() && !c.window_full()) return c;
+  }
+  return *http_[next_http_++ % n];
 }
 
 void Publisher::render_http(PendingPublish& p, uint64_t now_ns) {

@@ -4,7 +4,8 @@
 //   {"type":"publish","id":N,"channel":"bench:K","message_type":"bench","payload":P}
 // (replies `ack` or `error` are counted, never waited for), or through the server API
 //   POST /api/publish  Authorization: apikey KEY  {"channel":"bench:K","type":"bench","payload":P}
-// on a keep-alive HTTP/1.1 connection (HttpPublishConnection). P is
+// on keep-alive HTTP/1.1 connections (HttpPublishConnection; several are used round robin,
+// so a channel's publications may then arrive reordered, which subscribers count). P is
 //   {"seq":S,"t":T,"pad":"xx.."}
 // S numbers each channel's publications from 0; T is CLOCK_MONOTONIC in nanoseconds when
 // the publication is built. Over WebSocket that is when it is due: at a fixed rate,
@@ -37,7 +38,8 @@ struct PublisherPlan {
   std::string api_host;  // Host: of the API
   std::string api_path = "/api/publish";
   std::string api_key;
-  int http_window = 1;
+  int http_window = 1;       // requests in flight per connection
+  int http_connections = 1;  // keep-alive connections, used round robin
   bool idempotency_keys = false;  // add "idempotency_key" to every API publication
   int channels = 1;
   size_t payload_size = 64;
@@ -94,12 +96,14 @@ class Publisher final : private ClientEvents, private HttpPublishConnection::Eve
   void on_failed(std::string_view why) override;
   // Makes the POST of `p` at the moment it is written: its stamp is now.
   void render_http(PendingPublish& p, uint64_t now_ns);
+  HttpPublishConnection& next_http_connection();
   void note_failure(std::string_view why);
 
   const PublisherPlan plan_;
   int epoll_fd_ = -1;
   ClientConnection ws_;
-  std::unique_ptr<HttpPublishConnection> http_;
+  std::vector<std::unique_ptr<HttpPublishConnection>> http_;
+  size_t next_http_ = 0;
   ReadBuffer buffer_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
