@@ -57,12 +57,20 @@ def header(title, panels):
 
 def fanout(runs, title):
     script, plots_d, plots_l = "", [], []
-    for i, label in enumerate(labels_of(runs)):
-        rows = []
+    modes = list(dict.fromkeys(r.get("publish", "ws") for r in runs))
+    for r in runs:  # one line per server and publish mode, when there are several modes
+        r["series"] = r["label"] if len(modes) == 1 else f"{r['label']} ({r.get('publish', 'ws')})"
+    for i, label in enumerate(dict.fromkeys(r["series"] for r in runs)):
+        by_rate = {}  # the rate asked for -> its rounds; the chart shows their medians
         for r in runs:
-            if r["label"] == label and r.get("pubs_per_s"):
-                lat = r.get("latency_us") or {}
-                rows.append((r["pubs_per_s"], r["deliveries_per_s"], lat.get("p50") or "NaN", lat.get("p99") or "NaN"))
+            if r["series"] == label and r.get("pubs_per_s"):
+                by_rate.setdefault(r["rate"], []).append(r)
+        rows = []
+        for rs in by_rate.values():
+            lats = [r.get("latency_us") or {} for r in rs]
+            rows.append((median([r["pubs_per_s"] for r in rs]), median([r["deliveries_per_s"] for r in rs]),
+                         median([lat.get("p50") for lat in lats]) or "NaN",
+                         median([lat.get("p99") for lat in lats]) or "NaN"))
         rows.sort()
         name = f"d{i}"
         script += block(name, rows)

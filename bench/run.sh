@@ -38,8 +38,10 @@
 # WSHUB_BENCH_ROUNDS (3), WSHUB_BENCH_FANOUT_DURATION (5), WSHUB_BENCH_QUIET_WAIT (0): on a
 # shared host, wait up to this many seconds before each run for the machine to be idle.
 # WSHUB_BENCH_FANOUT_PUBLISH=http publishes through POST /api/publish (the servers' API key is
-# {apikey} in their commands); WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a
-# header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
+# {apikey} in their commands; "ws http" runs both; WSHUB_BENCH_FANOUT_HTTP_PIPELINE: requests
+# in flight per connection, 1; _HTTP_CONNECTIONS: connections, 1); WSHUB_BENCH_FANOUT_ROUNDS (1) repeats the fanout suite's servers round after
+# round; WSHUB_BENCH_AUTOGROUP_NICE=-10 gives the run the CPU first on a shared host (below).
+# WSHUB_BENCH_CONNECT_HEADER="Authorization: Bearer <jwt>" adds a header to every connect. WSHUB_BENCH_SMOKE_FANOUT=1 makes the smoke run's wshub fanout mandatory (it is run only when
 # wshub answers `subscribe` otherwise).
 set -euo pipefail
 
@@ -53,6 +55,24 @@ API_KEY=wshub-dev-api-key  # the key of `wshub --dev`; the peers take any key ({
 
 SMOKE=0
 [[ "${1:-}" == "--smoke" ]] && SMOKE=1
+
+# On a shared host with autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled = 1),
+# `nice` only orders processes within one session: other sessions' builds get the same share
+# of a core as the server under test, however niced they are. WSHUB_BENCH_AUTOGROUP_NICE=-10
+# runs the suite in a session of its own whose autogroup has that nice value (root only for
+# a negative one), so the servers and the generator get their cores first; every server of
+# the run gets the same treatment.
+if [[ -n "${WSHUB_BENCH_AUTOGROUP_NICE:-}" ]]; then
+  if [[ -z "${WSHUB_BENCH_IN_SESSION:-}" ]]; then
+    export WSHUB_BENCH_IN_SESSION=1
+    exec setsid --wait bash "${BASH_SOURCE[0]}" "$@"
+  fi
+  if echo "$WSHUB_BENCH_AUTOGROUP_NICE" 2>/dev/null >/proc/self/autogroup; then
+    echo "run.sh: $(cat /proc/self/autogroup)"
+  else
+    echo "run.sh: could not set the autogroup's nice to $WSHUB_BENCH_AUTOGROUP_NICE (running as before)"
+  fi
+fi
 
 # name -> wshub-bench arguments
 declare -A SCENARIO_ARGS=(
@@ -90,9 +110,18 @@ else
   CONNECT_TLS_COUNT="${WSHUB_BENCH_CONNECT_TLS_COUNT:-2000}"
 fi
 FANOUT_WORKERS="${WSHUB_BENCH_FANOUT_WORKERS:-2}"
-# Publishing through the server API instead of a WebSocket publisher (once wshub has it).
-FANOUT_PUBLISH_ARGS=()
-[[ "${WSHUB_BENCH_FANOUT_PUBLISH:-ws}" == http ]] && FANOUT_PUBLISH_ARGS=(--publish-http --api-key "$API_KEY")
+# How the fanout publisher publishes: over a WebSocket (ws), through POST /api/publish (http),
+# or both, one after the other on each fresh server ("ws http"). The smoke run does both, and
+# its HTTP run has wshub close idle API connections after 200 ms so that the publisher's
+# reconnect path runs too (rates 50/s then 3/s).
+read -r -a FANOUT_PUBLISH <<<"${WSHUB_BENCH_FANOUT_PUBLISH:-ws}"
+((SMOKE)) && FANOUT_PUBLISH=(ws http)
+for mode in "${FANOUT_PUBLISH[@]}"; do
+  [[ $mode =~ ^(ws|http)$ ]] || { echo "run.sh: WSHUB_BENCH_FANOUT_PUBLISH: unknown mode '$mode'" >&2; exit 64; }
+done
+FANOUT_HTTP_PIPELINE="${WSHUB_BENCH_FANOUT_HTTP_PIPELINE:-1}"
+FANOUT_HTTP_CONNECTIONS="${WSHUB_BENCH_FANOUT_HTTP_CONNECTIONS:-1}"
+FANOUT_ROUNDS="${WSHUB_BENCH_FANOUT_ROUNDS:-1}"
 # An extra upgrade header for every connect run (e.g. "Authorization: Bearer <jwt>").
 CONNECT_ARGS=()
 [[ -n "${WSHUB_BENCH_CONNECT_HEADER:-}" ]] && CONNECT_ARGS=(--header "$WSHUB_BENCH_CONNECT_HEADER")
@@ -230,7 +259,10 @@ if [[ -x "$WSHUB_BIN" ]]; then
   ECHO_LABELS+=(wshub)
   ECHO_CMD[wshub]="$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers 1"
   PUBSUB_LABELS+=(wshub)
-  PUBSUB_CMD[wshub]="$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers $FANOUT_WORKERS"
+  # --dev turns presence and join/leave events on; the peers have neither, and 10,000
+  # subscribers joining one channel would be 50 million join events before the first
+  # publication: the fanout suite runs wshub with both off, as its production defaults are.
+  PUBSUB_CMD[wshub]="env WSHUB_CHANNELS_PRESENCE=false WSHUB_CHANNELS_JOIN_LEAVE=false $WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers $FANOUT_WORKERS"
   TLS_LABELS+=(wshub)
   TLS_CMD[wshub]="$WSHUB_BIN --dev --listen 127.0.0.1:{port} --workers 1"
   TLS_ENV[wshub]="WSHUB_TLS_CERT_FILE={cert} WSHUB_TLS_KEY_FILE={key}"
@@ -355,34 +387,55 @@ answers_subscribe() {
     --duration 0.1 --warmup 0 --drain 0.2 --subscribe-timeout 1 --json >/dev/null 2>"$LOGDIR/probe.err"
 }
 
-# --- fanout: each server fresh, one sweep of rates -------------------------------------------
+# --- fanout: each server fresh, one sweep of rates per publish mode ---------------------------
+# With WSHUB_BENCH_FANOUT_ROUNDS > 1 the whole set of servers runs again, round after round
+# (wshub, peer, wshub, peer, ...), so noise on the host falls on all of them and the spread
+# between rounds shows in the table.
 suite_fanout() {
-  local out="$RESULTS_DIR/fanout-$STAMP.json" label ran=()
+  local out="$RESULTS_DIR/fanout-$STAMP.json" label ran=() mode round rates name extra_env
   local labels=("${PUBSUB_LABELS[@]}")
   if ((SMOKE)) && have_node_ws; then
     labels+=(node-ws)
     PUBSUB_CMD[node-ws]="node bench/peers/ws_pubsub.mjs {port} {apikey}"
   fi
   : >"$out.tmp"
-  for label in "${labels[@]}"; do
-    start_server "$label" "${PUBSUB_CMD[$label]}" || continue
-    if ! answers_subscribe "${PORT[$label]}"; then
-      echo "run.sh: $label does not answer subscribe on /websocket: skipping its fanout ($(head -c 200 "$LOGDIR/probe.err"))"
-      stop_server "$label"
-      if ((SMOKE)) && [[ $label == wshub && "${WSHUB_BENCH_SMOKE_FANOUT:-0}" == 1 ]]; then
-        echo "run.sh: WSHUB_BENCH_SMOKE_FANOUT=1 but wshub does not answer subscribe" >&2
-        exit 1
-      fi
-      continue
-    fi
-    SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
-    SERVER_TEMPLATE[$label]="${SERVER_TEMPLATE[$label]//$API_KEY/\{apikey\}}"
-    bench_run "$out.tmp" 1 fanout "$label" fanout --url "ws://127.0.0.1:${PORT[$label]}/websocket" \
-      --connections "$FANOUT_SUBSCRIBERS" --channels 1 --size 64 --rates "$FANOUT_RATES" \
-      --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --subscribe-timeout 30 --threads 1 "${FANOUT_PUBLISH_ARGS[@]}" \
-      --server-pid "${PID[$label]}" --label "$label" --json
-    ran+=("$label")
-    stop_server "$label"
+  SUITE_ROUNDS=$FANOUT_ROUNDS
+  for ((round = 1; round <= FANOUT_ROUNDS; round++)); do
+    for label in "${labels[@]}"; do
+      for mode in "${FANOUT_PUBLISH[@]}"; do
+        extra_env=()
+        rates=$FANOUT_RATES
+        if ((SMOKE)) && [[ $mode == http ]]; then
+          rates=50,3
+          [[ $label == wshub ]] && extra_env=(WSHUB_HTTP_KEEPALIVE_TIMEOUT=200ms)
+        fi
+        start_server "$label" "${PUBSUB_CMD[$label]}" "${extra_env[@]}" || continue
+        if ! answers_subscribe "${PORT[$label]}"; then
+          echo "run.sh: $label does not answer subscribe on /websocket: skipping its fanout ($(head -c 200 "$LOGDIR/probe.err"))"
+          stop_server "$label"
+          if ((SMOKE)) && [[ $label == wshub && "${WSHUB_BENCH_SMOKE_FANOUT:-0}" == 1 ]]; then
+            echo "run.sh: WSHUB_BENCH_SMOKE_FANOUT=1 but wshub does not answer subscribe" >&2
+            exit 1
+          fi
+          continue
+        fi
+        SERVER_TEMPLATE[$label]="${COMMAND[$label]//${PORT[$label]}/\{port\}}"
+        SERVER_TEMPLATE[$label]="${SERVER_TEMPLATE[$label]//$API_KEY/\{apikey\}}"
+        local publish_args=()
+        name=fanout
+        if [[ $mode == http ]]; then
+          publish_args=(--publish-http --api-key "$API_KEY" --http-pipeline "$FANOUT_HTTP_PIPELINE"
+            --http-connections "$FANOUT_HTTP_CONNECTIONS")
+          name=fanout-http
+        fi
+        bench_run "$out.tmp" "$round" "$name" "$label" fanout --url "ws://127.0.0.1:${PORT[$label]}/websocket" \
+          --connections "$FANOUT_SUBSCRIBERS" --channels 1 --size 64 --rates "$rates" \
+          --duration "$FANOUT_DURATION" --warmup "$FANOUT_WARMUP" --drain "$FANOUT_DRAIN" --subscribe-timeout 60 \
+          --threads 1 "${publish_args[@]}" --server-pid "${PID[$label]}" --label "$label" --json
+        [[ " ${ran[*]} " == *" $label "* ]] || ran+=("$label")
+        stop_server "$label"
+      done
+    done
   done
   if ((${#ran[@]} > 0)); then
     { meta_line fanout "${ran[@]}"; cat "$out.tmp"; } >"$out"

@@ -7,8 +7,9 @@ echo: messages/s received; round-trip latency p50/p99 (us); the server's and the
 generator's CPU, in cores busy and in microseconds per message; the CPU everything else on
 the host used. Then, per scenario, wshub divided by each peer: throughput (above 1 is
 better for wshub) and server CPU per message (below 1 is better for wshub).
-fanout: per server and publication rate: deliveries/s, delivery latency, lost and
-duplicated deliveries, subscribers dropped, CPU per delivery.
+fanout: per publish mode (ws, http), server and publication rate: deliveries/s, delivery
+latency, lost and duplicated deliveries, subscribers dropped, publications refused or
+unanswered, CPU per delivery; with several rounds, the spread between them.
 idle: per server and connection count: the server's RSS growth per connection, and the
 kernel's share (slab, TCP buffers; both ends of each loopback connection).
 connect: per server, plain and TLS: handshakes/s, handshake latency, failures, CPU per
@@ -108,27 +109,53 @@ def rate_name(rate):
     return "max" if not rate else f"{rate:.0f}"
 
 
+def spread(rs, key, lat=False):
+    """min-max over rounds, as text ("" with one round)."""
+    values = [(r["latency_us"] or {}).get(key) if lat else r.get(key) for r in rs]
+    values = [v for v in values if v is not None]
+    if len(values) < 2:
+        return ""
+    return f"{min(values):.0f}-{max(values):.0f}"
+
+
 def fanout_table(runs):
+    for publish in dict.fromkeys(r.get("publish", "ws") for r in runs):
+        fanout_mode_table([r for r in runs if r.get("publish", "ws") == publish])
+
+
+def fanout_mode_table(runs):
     groups = groups_of(runs, lambda r: (r["label"], r["rate"]))
-    header = (f"{'server':<10} {'rate/s':>7} {'pubs/s':>8} {'deliveries/s':>12} {'p50 us':>8} {'p99 us':>8} "
-              f"{'max us':>9} {'lost':>9} {'dup':>5} {'drops':>6} {'srv cores':>9} {'srv us/dlv':>10} "
-              f"{'gen cores':>9} {'gen us/dlv':>10} {'other':>6}")
+    header = (f"{'server':<10} {'rate/s':>7} {'pubs/s':>8} {'deliveries/s':>12} {'p50 us':>8} {'p90 us':>8} "
+              f"{'p99 us':>8} {'p99.9 us':>8} {'max us':>9} {'lost':>9} {'dup':>5} {'drops':>6} {'pub err':>7} "
+              f"{'srv cores':>9} {'srv us/dlv':>10} {'gen cores':>9} {'gen us/dlv':>10} {'other':>6} {'n':>2}")
     first = runs[0]
-    print(f"fanout: {first['subscribers']} subscribers on {first['channels']} channel(s), {first['size']}-byte "
-          f"payloads, publisher over {first['publish']}; {first['window_s']:.1f} s per rate")
+    print(f"\nfanout: {first['subscribers']} subscribers on {first['channels']} channel(s), {first['size']}-byte "
+          f"payloads, publisher over {first['publish']}; {first['window_s']:.1f} s per rate; medians of n rounds")
     print(header)
     print("-" * len(header))
     summary = {}
+    spreads = []
     for (label, rate), rs in groups.items():
         row = {"dps": stat(rs, "deliveries_per_s"), "server_us": stat(rs, "server_cpu_us_per_delivery"),
                "p99": latency(rs, "p99")}
         summary[(label, rate)] = row
+        errors = median([(r.get("publish_errors") or 0) + (r.get("http_connection_errors") or 0) for r in rs])
         print(f"{label:<10} {rate_name(rate):>7} {fmt(stat(rs, 'pubs_per_s'), '8.0f')} {fmt(row['dps'], '12.0f')} "
-              f"{fmt(latency(rs, 'p50'), '8.0f')} {fmt(row['p99'], '8.0f')} {fmt(latency(rs, 'max'), '9.0f')} "
+              f"{fmt(latency(rs, 'p50'), '8.0f')} {fmt(latency(rs, 'p90'), '8.0f')} {fmt(row['p99'], '8.0f')} "
+              f"{fmt(latency(rs, 'p99_9'), '8.0f')} {fmt(latency(rs, 'max'), '9.0f')} "
               f"{fmt(stat(rs, 'lost'), '9.0f')} {fmt(stat(rs, 'duplicates'), '5.0f')} "
-              f"{fmt(stat(rs, 'subscribers_dropped'), '6.0f')} {fmt(cores(rs, 'server_cpu_s'), '9.2f')} "
+              f"{fmt(stat(rs, 'subscribers_dropped'), '6.0f')} {fmt(errors, '7.0f')} "
+              f"{fmt(cores(rs, 'server_cpu_s'), '9.2f')} "
               f"{fmt(row['server_us'], '10.3f')} {fmt(cores(rs, 'bench_cpu_s'), '9.2f')} "
-              f"{fmt(stat(rs, 'bench_cpu_us_per_delivery'), '10.3f')} {fmt(stat(rs, 'other_cpu_cores'), '6.2f')}")
+              f"{fmt(stat(rs, 'bench_cpu_us_per_delivery'), '10.3f')} {fmt(stat(rs, 'other_cpu_cores'), '6.2f')} "
+              f"{len(rs):>2}")
+        if len(rs) > 1:
+            spreads.append(f"{label:<10} {rate_name(rate):>7}  deliveries/s {spread(rs, 'deliveries_per_s')}"
+                           f"   p50 {spread(rs, 'p50', True)}   p99 {spread(rs, 'p99', True)}"
+                           f"   lost {spread(rs, 'lost')}")
+    if spreads:
+        print("\nspread over rounds (min-max)")
+        print("\n".join(spreads))
     busy_note(runs)
     ratios = []
     for (label, rate), row in summary.items():

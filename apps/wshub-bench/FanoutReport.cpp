@@ -67,6 +67,15 @@ void print_fanout_row(const FanoutPoint& p) {
   if (p.late > 0)
     std::printf("        %llu deliveries arrived after the drain (waited %.1f s for them)\n",
                 static_cast<unsigned long long>(p.late), p.settle_s);
+  if (p.unanswered > 0)
+    std::printf("        %llu publications had no reply by the end of the drain (not expected yet)\n",
+                static_cast<unsigned long long>(p.unanswered));
+  if (p.http_non_2xx + p.http_given_up + p.http_reconnects > 0)
+    std::printf("        HTTP: %llu non-2xx (first %d), %llu given up, %llu reconnects (%llu errors), %llu resent\n",
+                static_cast<unsigned long long>(p.http_non_2xx), p.http_first_bad_status,
+                static_cast<unsigned long long>(p.http_given_up), static_cast<unsigned long long>(p.http_reconnects),
+                static_cast<unsigned long long>(p.http_connection_errors),
+                static_cast<unsigned long long>(p.http_resent));
   if (!p.first_error.empty()) std::printf("        first problem: %s\n", p.first_error.c_str());
   std::fflush(stdout);
 }
@@ -78,6 +87,8 @@ void print_fanout_json(const Options& o, const FanoutPoint& p, int processes) {
       .field("label", o.label)
       .field("url", o.url)
       .field("publish", o.publish_http ? "http" : "ws")
+      .field("http_pipeline", o.publish_http ? o.http_pipeline : 0)
+      .field("http_connections", o.publish_http ? o.http_connections : 0)
       .field("subscribers", p.subscribers)
       .field("channels", o.channels)
       .field("size", static_cast<uint64_t>(o.size))
@@ -91,12 +102,19 @@ void print_fanout_json(const Options& o, const FanoutPoint& p, int processes) {
       .field("acks", p.acks)
       .field("publish_errors", p.publish_errors)
       .field("publisher_max_lag_us", static_cast<double>(p.max_lag_ns) / 1e3, 1)
+      .field("http_non_2xx", p.http_non_2xx)
+      .field("http_first_bad_status", static_cast<uint64_t>(p.http_first_bad_status))
+      .field("http_given_up", p.http_given_up)
+      .field("http_reconnects", p.http_reconnects)
+      .field("http_connection_errors", p.http_connection_errors)
+      .field("http_resent", p.http_resent)
       .field("deliveries", d)
       .field("deliveries_per_s", per_s(d, p.cpu.window_s), 0)
       .field("mb_per_s", per_s(p.sample.window_bytes, p.cpu.window_s) / 1e6, 3)
       .latency("latency_us", p.sample.latency)
       .field("latency_samples", p.sample.latency.count())
       .field("expected", p.expected)
+      .field("unanswered", p.unanswered)
       .field("received", p.sample.unique)
       .field("lost", p.lost)
       .field("duplicates", p.sample.duplicates)

@@ -2,8 +2,8 @@
 //
 // Order of a run: the subscriber shares are created first (forked when the connection
 // count needs more than one process: before any thread exists), then they connect and
-// subscribe while the publisher connects; publishing starts only once every subscriber
-// has its `subscribed` (or failed). Each rate point then runs
+// subscribe; once every subscriber has its `subscribed` (or failed) the publisher connects
+// and publishing starts. Each rate point then runs
 //   [start, start + warmup)   publishing, not measured
 //   [window start, end)       publishing, measured: deliveries received in it, latency of
 //                             publications stamped in it, server and generator CPU
@@ -12,9 +12,12 @@
 //   then, if some were lost   wait until deliveries stop arriving (up to 15 s) and report
 //                             them as `late`: an overloaded rate's backlog must not be
 //                             counted as the next rate's deliveries
-// and is one result. Expected deliveries = per channel, (publications sent - publications
-// the server refused) x subscribers subscribed on it at the start; lost = expected -
-// distinct deliveries received, so a subscriber the server dropped loses what it missed.
+// and is one result. Expected deliveries = per channel, publications the server took x
+// subscribers subscribed on it at the start (over WebSocket: sent - refused; over HTTP: those
+// answered 2xx); lost = expected - distinct deliveries received, so a subscriber the server
+// dropped loses what it missed. Each subscriber counts its own duplicates and reorderings from
+// the per-channel sequence numbers the publisher puts in the payload (SequenceTracker).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -74,15 +77,28 @@ uint64_t total_progress(const std::vector<std::unique_ptr<ShareClient>>& shares,
   return unique;
 }
 
+// Over WebSocket a publication is expected unless the server refused it (acks are not
+// waited for); over HTTP only once it was accepted (2xx): one still queued or unanswered at
+// the end of the drain is the publisher's backlog, reported as `unanswered`, not a loss.
 uint64_t expected_deliveries(const PublisherCounts& before, const PublisherCounts& after,
-                             const Ready& ready) {
+                             const Ready& ready, bool http) {
   uint64_t expected = 0;
   for (size_t k = 0; k < ready.per_channel.size(); ++k) {
-    const uint64_t sent = after.sent_per_channel[k] - before.sent_per_channel[k];
-    const uint64_t refused = after.errors_per_channel[k] - before.errors_per_channel[k];
-    expected += (sent > refused ? sent - refused : 0) * ready.per_channel[k];
+    uint64_t accepted = 0;
+    if (http) {
+      accepted = after.acks_per_channel[k] - before.acks_per_channel[k];
+    } else {
+      const uint64_t sent = after.sent_per_channel[k] - before.sent_per_channel[k];
+      const uint64_t refused = after.errors_per_channel[k] - before.errors_per_channel[k];
+      accepted = sent > refused ? sent - refused : 0;
+    }
+    expected += accepted * ready.per_channel[k];
   }
   return expected;
+}
+
+bool replies_in(const PublisherCounts& c) {
+  return c.acks + c.errors >= c.sent;
 }
 
 }  // namespace
@@ -116,6 +132,8 @@ int run_fanout(const Options& options) {
     if (api.path != "/") publisher_plan.api_path = api.path;
     publisher_plan.api_key = options.api_key;
     publisher_plan.http_window = options.http_pipeline;
+    publisher_plan.http_connections = options.http_connections;
+    publisher_plan.idempotency_keys = options.idempotency_keys;
   }
 
   // Shares first: fork() before this process has any thread.
@@ -144,13 +162,15 @@ int run_fanout(const Options& options) {
   }
   for (auto& share : shares) share->call("open");
 
-  Publisher publisher(publisher_plan);
-  const std::string publisher_problem = publisher.connect(kPublisherConnectSeconds);
-
   Ready ready;
   ready.per_channel.assign(static_cast<size_t>(options.channels), 0);
   for (auto& share : shares)
     parse_ready(share->call("ready " + std::to_string(options.subscribe_timeout)), ready);
+  // The publisher connects once the subscribers are in: 10,000 subscriptions can take longer
+  // than a server lets a connection wait for its first request (wshub: 10 s), and its close
+  // would race the first publications.
+  Publisher publisher(publisher_plan);
+  const std::string publisher_problem = publisher.connect(kPublisherConnectSeconds);
   if (!publisher_problem.empty()) {
     std::fprintf(stderr, "wshub-bench: %s\n", publisher_problem.c_str());
     return 1;
@@ -194,10 +214,9 @@ int run_fanout(const Options& options) {
     PublisherCounts after = publisher.counts();
     for (;;) {
       after = publisher.counts();
-      const uint64_t expected = expected_deliveries(before, after, ready);
+      const uint64_t expected = expected_deliveries(before, after, ready, options.publish_http);
       const uint64_t received = total_progress(shares, dropped) - unique_before;
-      const bool replies_in = options.publish_http || after.acks + after.errors >= after.sent;
-      if ((received >= expected && replies_in) || monotonic_ns() >= drain_end) break;
+      if ((received >= expected && replies_in(after)) || monotonic_ns() >= drain_end) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     point.drain_s = static_cast<double>(monotonic_ns() - end) / 1e9;
@@ -215,21 +234,30 @@ int run_fanout(const Options& options) {
     point.acks = after.acks - before.acks;
     point.publish_errors = after.errors - before.errors;
     point.max_lag_ns = after.max_lag_ns;
-    point.expected = expected_deliveries(before, after, ready);
+    point.http_non_2xx = after.http_non_2xx - before.http_non_2xx;
+    point.http_given_up = after.http_given_up - before.http_given_up;
+    point.http_reconnects = after.http_reconnects - before.http_reconnects;
+    point.http_connection_errors = after.http_connection_errors - before.http_connection_errors;
+    point.http_resent = after.http_resent - before.http_resent;
+    point.http_first_bad_status = after.http_first_bad_status;
+    point.expected = expected_deliveries(before, after, ready, options.publish_http);
+    point.unanswered = after.sent - std::min(after.sent, after.acks + after.errors);
     point.lost = point.expected > point.sample.unique ? point.expected - point.sample.unique : 0;
-    if (after.lost || point.publish_errors > 0) point.first_error = after.first_error;
+    if (after.lost || point.publish_errors > 0 || point.http_connection_errors > 0)
+      point.first_error = after.first_error;
     if (point.first_error.empty() &&
         (point.dropped > 0 || point.sample.errors > 0 || point.sample.misrouted > 0))
       point.first_error = subscriber_error;
     const bool last_rate = r + 1 == options.rates.size();
-    if (point.lost > 0 && !last_rate) {
+    if ((point.lost > 0 || point.unanswered > 0) && !last_rate) {
       const double settle_start = monotonic_ns() / 1e9;
       uint64_t seen = total_progress(shares, dropped);
       for (int quiet = 0;
            quiet < kSettleQuietPolls && monotonic_ns() / 1e9 - settle_start < kSettleMaxSeconds;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         const uint64_t now_seen = total_progress(shares, dropped);
-        quiet = now_seen == seen ? quiet + 1 : 0;
+        // Quiet once deliveries stopped and the publisher has no request left unanswered.
+        quiet = now_seen == seen && replies_in(publisher.counts()) ? quiet + 1 : 0;
         seen = now_seen;
       }
       point.settle_s = monotonic_ns() / 1e9 - settle_start;

@@ -32,7 +32,11 @@ const char* const kUsage =
     "  --publish-http    publish with POST /api/publish instead of the WebSocket publisher\n"
     "  --api-url URL     http://HOST:PORT of the server API (default: the --url's)\n"
     "  --api-key KEY     sent as Authorization: apikey KEY\n"
-    "  --http-pipeline N API requests in flight (default 1)\n"
+    "  --http-pipeline N API requests in flight per connection (default 1)\n"
+    "  --http-connections N  API connections, used round robin (default 1; a channel's\n"
+    "                    publications may then arrive out of order: counted as reordered)\n"
+    "  --idempotency-keys  an idempotency_key in every API publish (a request sent again\n"
+    "                    after a lost connection is then published once by wshub)\n"
     "\n"
     "connect: a connection storm: open, upgrade and close N connections\n"
     "  --connections N   connections in all (default 100)\n"
@@ -105,6 +109,10 @@ std::string parse_options(int argc, char** argv, Options& options) {
       options.tls = true;
       continue;
     }
+    if (flag == "--idempotency-keys") {
+      options.idempotency_keys = true;
+      continue;
+    }
     if (flag == "--publish-http") {
       options.publish_http = true;
       continue;
@@ -171,6 +179,9 @@ std::string parse_options(int argc, char** argv, Options& options) {
       options.api_key = std::string(value);
     } else if (flag == "--http-pipeline") {
       ok = parse_number(value, options.http_pipeline) && options.http_pipeline > 0;
+    } else if (flag == "--http-connections") {
+      ok = parse_number(value, options.http_connections) && options.http_connections > 0 &&
+           options.http_connections <= 256;
     } else if (flag == "--settle-timeout") {
       ok = parse_number(value, options.settle_timeout) && options.settle_timeout >= 0;
     } else if (flag == "--hold") {

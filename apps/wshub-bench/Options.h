@@ -44,7 +44,9 @@ struct Options {
   bool publish_http = false;         // --publish-http: publish through POST /api/publish
   std::string api_url;               // --api-url http://HOST:PORT (default: the --url's host and port)
   std::string api_key;               // --api-key
-  int http_pipeline = 1;             // --http-pipeline: API requests in flight
+  int http_pipeline = 1;             // --http-pipeline: API requests in flight per connection
+  int http_connections = 1;          // --http-connections: API connections, round robin
+  bool idempotency_keys = false;     // --idempotency-keys: an idempotency_key on every API publish
 
   // idle
   double settle_timeout = 20;  // --settle-timeout: longest wait for the server's RSS to settle

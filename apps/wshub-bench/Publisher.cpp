@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -49,6 +50,7 @@ Publisher::Publisher(PublisherPlan plan) : plan_(std::move(plan)) {
   seq_.assign(static_cast<size_t>(plan_.channels), 0);
   counts_.sent_per_channel.assign(static_cast<size_t>(plan_.channels), 0);
   counts_.errors_per_channel.assign(static_cast<size_t>(plan_.channels), 0);
+  counts_.acks_per_channel.assign(static_cast<size_t>(plan_.channels), 0);
 }
 
 Publisher::~Publisher() {
@@ -59,10 +61,13 @@ Publisher::~Publisher() {
 
 std::string Publisher::connect(double timeout_seconds) {
   if (plan_.http) {
-    http_ = std::make_unique<HttpPublishConnection>(static_cast<HttpPublishConnection::Events&>(*this),
-                                                    plan_.http_window);
-    std::string why = http_->connect_to(plan_.api_address, epoll_fd_);
-    if (!why.empty()) return "API connection: " + why;
+    for (int i = 0; i < std::max(1, plan_.http_connections); ++i) {
+      http_.push_back(std::make_unique<HttpPublishConnection>(
+          static_cast<HttpPublishConnection::Events&>(*this), plan_.http_window,
+          [this](PendingPublish& p, uint64_t now_ns) { render_http(p, now_ns); }));
+      std::string why = http_.back()->connect_to(plan_.api_address, epoll_fd_);
+      if (!why.empty()) return "API connection: " + why;
+    }
     connected_.store(1);
   } else {
     ws_.start(plan_.target, static_cast<ClientEvents&>(*this), epoll_fd_, 0xB0B);
@@ -97,7 +102,11 @@ PublisherCounts Publisher::counts() const {
 }
 
 bool Publisher::can_take_more() const {
-  if (plan_.http) return http_->is_open() && !http_->window_full();
+  if (plan_.http) {
+    for (const auto& c : http_)
+      if (c->usable() && !c->window_full()) return true;
+    return false;
+  }
   return ws_.state() == ClientConnection::State::open && ws_.buffered_amount() < kOpenLoopBuffered;
 }
 
@@ -119,6 +128,8 @@ void Publisher::run() {
       sent_in_point_ = 0;
     }
     uint64_t now = monotonic_ns();
+    if (plan_.http)
+      for (auto& c : http_) c->tick(now);
     int wait_ms = 10;
     if (active) {
       if (now >= end) {
@@ -155,7 +166,7 @@ void Publisher::run() {
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
     for (int i = 0; i < n; ++i) {
       if (plan_.http) {
-        http_->on_event(events[i].events);
+        static_cast<HttpPublishConnection*>(events[i].data.ptr)->on_event(events[i].events, monotonic_ns());
       } else {
         ws_.on_event(events[i].events, buffer_);
       }
@@ -163,7 +174,7 @@ void Publisher::run() {
   }
   if (active) point_done_.store(current, std::memory_order_release);
   if (plan_.http) {
-    http_->close();
+    for (auto& c : http_) c->close();
   } else if (ws_.state() == ClientConnection::State::open) {
     ws_.close_gracefully();
     const uint64_t deadline = monotonic_ns() + 1'000'000'000;
@@ -176,7 +187,7 @@ void Publisher::run() {
 }
 
 void Publisher::publish(uint32_t count, uint64_t now) {
-  if (plan_.http ? !http_->is_open() : ws_.state() != ClientConnection::State::open) return;
+  if (plan_.http ? !http_.front()->usable() : ws_.state() != ClientConnection::State::open) return;
   scratch_.clear();
   std::vector<uint64_t> sent(static_cast<size_t>(plan_.channels), 0);
   for (uint32_t i = 0; i < count; ++i) {
@@ -186,29 +197,23 @@ void Publisher::publish(uint32_t count, uint64_t now) {
     ++sent[channel];
     message_.clear();
     if (plan_.http) {
-      message_ += "{\"channel\":\"bench:";
-      append_number(message_, channel);
-      message_ += "\",\"type\":\"bench\",\"payload\":";
-      append_payload(message_, seq, now, plan_.payload_size);
-      message_ += "}";
-      std::string request =
-          "POST " + plan_.api_path + " HTTP/1.1\r\nHost: " + plan_.api_host + "\r\nAuthorization: apikey " +
-          plan_.api_key +
-          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(message_.size()) +
-          "\r\n\r\n" + message_;
-      http_->send(std::move(request), static_cast<uint32_t>(channel));
-    } else {
-      message_ += "{\"type\":\"publish\",\"id\":";
-      append_number(message_, id);
-      message_ += ",\"channel\":\"bench:";
-      append_number(message_, channel);
-      message_ += "\",\"message_type\":\"bench\",\"payload\":";
-      append_payload(message_, seq, now, plan_.payload_size);
-      message_ += "}";
-      ws::append_frame(scratch_, ws::Opcode::text,
-                       {reinterpret_cast<const std::byte*>(message_.data()), message_.size()}, true, false,
-                       &ws_.mask_key());
+      PendingPublish p;
+      p.channel = static_cast<uint32_t>(channel);
+      p.seq = seq;
+      p.due_ns = now;
+      next_http_connection().send(std::move(p), monotonic_ns());
+      continue;
     }
+    message_ += "{\"type\":\"publish\",\"id\":";
+    append_number(message_, id);
+    message_ += ",\"channel\":\"bench:";
+    append_number(message_, channel);
+    message_ += "\",\"message_type\":\"bench\",\"payload\":";
+    append_payload(message_, seq, now, plan_.payload_size);
+    message_ += "}";
+    ws::append_frame(scratch_, ws::Opcode::text,
+                     {reinterpret_cast<const std::byte*>(message_.data()), message_.size()}, true, false,
+                     &ws_.mask_key());
   }
   if (!plan_.http) ws_.send_raw(scratch_);
   sent_in_point_ += count;
@@ -247,15 +252,75 @@ void Publisher::on_closed(ClientConnection&, bool clean, std::string_view why) {
   if (!clean && !stop_.load()) note_failure(why);
 }
 
-void Publisher::on_response(int status, uint32_t tag) {
+// Round robin over the connections, skipping those with a full window while one has room
+// (their requests would only queue behind the others').
+HttpPublishConnection& Publisher::next_http_connection() {
+  const size_t n = http_.size();
+  for (size_t tried = 0; tried < n; ++tried) {
+    HttpPublishConnection& c = *http_[next_http_++ % n];
+    if (c.usable() && !c.window_full()) return c;
+  }
+  return *http_[next_http_++ % n];
+}
+
+void Publisher::render_http(PendingPublish& p, uint64_t now_ns) {
+  p.stamp_ns = now_ns;
+  message_.clear();
+  message_ += "{\"channel\":\"bench:";
+  append_number(message_, p.channel);
+  message_ += "\",\"type\":\"bench\",";
+  if (plan_.idempotency_keys) {
+    message_ += "\"idempotency_key\":\"bench-";
+    append_number(message_, static_cast<uint64_t>(getpid()));
+    message_ += '-';
+    append_number(message_, p.channel);
+    message_ += '-';
+    append_number(message_, p.seq);
+    message_ += "\",";
+  }
+  message_ += "\"payload\":";
+  append_payload(message_, p.seq, now_ns, plan_.payload_size);
+  message_ += "}";
+  p.request.reserve(160 + message_.size());
+  p.request = "POST " + plan_.api_path + " HTTP/1.1\r\nHost: " + plan_.api_host +
+              "\r\nAuthorization: apikey " + plan_.api_key +
+              "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(message_.size()) +
+              "\r\n\r\n" + message_;
   std::lock_guard lock(mutex_);
-  if (status >= 200 && status < 300) {
+  counts_.max_lag_ns = std::max(counts_.max_lag_ns, now_ns > p.due_ns ? now_ns - p.due_ns : 0);
+}
+
+void Publisher::on_answer(const HttpAnswer& answer) {
+  std::lock_guard lock(mutex_);
+  if (answer.publish.attempts > 1) ++counts_.http_resent;
+  if (answer.status >= 200 && answer.status < 300) {
     ++counts_.acks;
+    ++counts_.acks_per_channel[answer.publish.channel];
     return;
   }
   ++counts_.errors;
-  ++counts_.errors_per_channel[tag];
-  if (counts_.first_error.empty()) counts_.first_error = "publish refused: HTTP " + std::to_string(status);
+  ++counts_.http_non_2xx;
+  ++counts_.errors_per_channel[answer.publish.channel];
+  if (counts_.http_first_bad_status == 0) counts_.http_first_bad_status = answer.status;
+  if (counts_.first_error.empty())
+    counts_.first_error = "publish refused: HTTP " + std::to_string(answer.status);
+}
+
+void Publisher::on_given_up(const PendingPublish& p, std::string_view why) {
+  std::lock_guard lock(mutex_);
+  ++counts_.errors;
+  ++counts_.http_given_up;
+  ++counts_.errors_per_channel[p.channel];
+  if (counts_.first_error.empty())
+    counts_.first_error = "publication given up after 3 sends: " + std::string(why);
+}
+
+void Publisher::on_connection_ended(std::string_view why, bool error) {
+  std::lock_guard lock(mutex_);
+  ++counts_.http_reconnects;
+  if (!error) return;
+  ++counts_.http_connection_errors;
+  if (counts_.first_error.empty()) counts_.first_error = "API connection: " + std::string(why);
 }
 
 void Publisher::on_failed(std::string_view why) {
