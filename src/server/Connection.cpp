@@ -501,7 +501,6 @@ void Connection::upgrade(std::string_view leftover) {
 void Connection::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
   if (state_ != State::open) return;  // data after our close frame is ignored (§7.1.2)
   worker_.stats().messages_in.bump();
-  active_ = true;
   behavior_->on_message(*this, opcode, payload);
 }
 
@@ -574,6 +573,7 @@ SendResult Connection::send_shared(ws::FramedMessage& message) {
       deflate_ ? message.frame_for_deflate(server_window_bits_, worker_.deflater(server_window_bits_))
                : message.frame();
   output_.append_shared(frame);
+  count_frame();
   schedule_flush();
   return {SendStatus::queued, output_.size()};
 }
@@ -586,6 +586,7 @@ void Connection::queue_frame(ws::Opcode opcode, std::span<const std::byte> paylo
   std::byte* out = output_.append_uninitialized(header_size + payload.size());
   std::memcpy(out, header, header_size);
   if (!payload.empty()) std::memcpy(out + header_size, payload.data(), payload.size());
+  count_frame();
   schedule_flush();
 }
 
@@ -625,9 +626,12 @@ void Connection::flush() {
       fin_sent_ = true;
       transport_->shutdown_write();
     }
-    // An idle connection holds no output memory; a busy one keeps its buffer warm
-    // unless a large message inflated it.
-    output_.shrink_if_empty(active_ ? kKeepOutputCapacity : 0);
+    // An idle connection holds no output memory: after the handshake response or a
+    // single frame since the last heartbeat tick (a `connected` reply, one delivery) the
+    // buffer goes back. A connection that sent two or more frames within the tick is
+    // busy: it keeps its buffer warm (no malloc per message) unless a large message
+    // inflated it, until a tick finds it quiet.
+    output_.shrink_if_empty(frames_since_tick_ >= 2 ? kKeepOutputCapacity : 0);
   }
   update_interest();
 }
@@ -739,7 +743,7 @@ void Connection::handle_timer() {
         return;
       }
       if (output_.empty()) {
-        active_ = false;
+        frames_since_tick_ = 0;
         output_.shrink_if_empty(0);
       }
       auto idle = duration_cast<milliseconds>(now - last_activity_);
