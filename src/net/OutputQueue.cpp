@@ -18,13 +18,13 @@ constexpr uint32_t kCachedOwnedCapacity = 4096;
 constexpr size_t kCachedSegments = 64;
 }  // namespace
 
-// The cache's destructor frees what it holds when the thread ends. A friend of
-// OutputQueue, so it may name the private Body.
 namespace {
 // Set once the thread's cache is gone, for a queue destroyed later in thread exit.
 thread_local bool body_cache_gone = false;
 }  // namespace
 
+// The cache's destructor frees what it holds when the thread ends. A friend of
+// OutputQueue, so it may name the private Body.
 struct OutputQueueBodyCache {
   std::vector<OutputQueue::Body*> free;
   ~OutputQueueBodyCache() {

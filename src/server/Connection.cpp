@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "http/Handshake.h"
 #include "http/RequestParser.h"
