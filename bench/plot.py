@@ -89,8 +89,10 @@ def fanout(runs, title):
 def idle(runs, title):
     script, plots_s, plots_k = "", [], []
     for i, label in enumerate(labels_of(runs)):
+        # The /echo runs (silent after the upgrade); `connect` runs are in the table.
         rows = sorted((r["connections"], r.get("server_bytes_per_connection") or "NaN",
-                       r.get("kernel_slab_bytes_per_connection") or "NaN") for r in runs if r["label"] == label)
+                       r.get("kernel_slab_bytes_per_connection") or "NaN") for r in runs
+                      if r["label"] == label and not r.get("open_message"))
         name = f"d{i}"
         script += block(name, rows)
         plots_s.append(f"${name} using 1:2 with linespoints linecolor {i + 1} title '{label}'")

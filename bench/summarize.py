@@ -170,29 +170,38 @@ def fanout_mode_table(runs):
         print("\n".join(ratios))
 
 
+def kind_of(run):
+    """echo: upgraded and silent; connect: after one answered request (--open-message)."""
+    return "connect" if run.get("open_message") else "echo"
+
+
 def idle_table(runs):
-    groups = groups_of(runs, lambda r: (r["connections"], r["label"]))
-    header = (f"{'conns':>6} {'server':<10} {'open':>6} {'srv B/conn':>10} {'rss before':>10} {'rss after':>10} "
+    groups = groups_of(runs, lambda r: (kind_of(r), r["connections"], r["label"]))
+    header = (f"{'kind':<8} {'conns':>6} {'server':<10} {'open':>6} {'srv B/conn':>10} {'anon B/conn':>11} "
+              f"{'rss before':>10} {'rss after':>10} "
               f"{'settle s':>8} {'kern slab B':>11} {'tcp buf B':>9} {'sockets':>8} {'clean close':>11} {'errors':>6}")
     print("idle: the server's RSS growth per held connection; the kernel's share is host-wide (both ends)")
     print(header)
     print("-" * len(header))
     summary = {}
-    for (count, label), rs in groups.items():
+    for (kind, count, label), rs in groups.items():
         row = stat(rs, "server_bytes_per_connection")
-        summary[(count, label)] = row
-        print(f"{count:>6} {label:<10} {fmt(stat(rs, 'open'), '6.0f')} {fmt(row, '10.0f')} "
+        anon = stat(rs, "server_anon_bytes_per_connection")
+        summary[(kind, count, label)] = (row, anon)
+        print(f"{kind:<8} {count:>6} {label:<10} {fmt(stat(rs, 'open'), '6.0f')} {fmt(row, '10.0f')} "
+              f"{fmt(anon, '11.0f')} "
               f"{fmt(stat(rs, 'server_rss_before_kib'), '10.0f')} {fmt(stat(rs, 'server_rss_after_kib'), '10.0f')} "
               f"{fmt(stat(rs, 'settle_s'), '8.1f')} {fmt(stat(rs, 'kernel_slab_bytes_per_connection'), '11.0f')} "
               f"{fmt(stat(rs, 'kernel_tcp_buffer_bytes_per_connection'), '9.0f')} "
               f"{fmt(stat(rs, 'sockets_delta'), '8.0f')} {fmt(stat(rs, 'clean_closes'), '11.0f')} "
               f"{sum(r.get('errors', 0) for r in rs):>6}")
     ratios = []
-    for (count, label), row in summary.items():
-        ours = summary.get((count, "wshub"))
+    for (kind, count, label), (row, anon) in summary.items():
+        ours = summary.get((kind, count, "wshub"))
         if label == "wshub" or ours is None:
             continue
-        ratios.append(f"{count:>6} wshub/{label:<8} server bytes per connection x{fmt(ratio(ours, row), '.2f')}")
+        ratios.append(f"{kind:<8} {count:>6} wshub/{label:<8} server bytes per connection x{fmt(ratio(ours[0], row), '.2f')}"
+                      f"   anon x{fmt(ratio(ours[1], anon), '.2f')}")
     if ratios:
         print("\nwshub / peer (below 1 is leaner)")
         print("\n".join(ratios))

@@ -39,6 +39,7 @@ struct DialTarget {
   // address's ~28k ephemeral ports can be used. 1: the kernel chooses, as for any client.
   int sources = 1;
   size_t max_message_size = 1 << 20;
+  std::string open_message;  // idle: sent once open; the connection counts as open when answered
 };
 
 // The source address of connection number `n` of `sources`: 127.0.0.(1 + n % sources).

@@ -11,7 +11,8 @@ HoldWorker::HoldWorker(const DialTarget& target, int first, int count, int concu
       count_(count),
       concurrency_(concurrency),
       connections_(static_cast<size_t>(count)),
-      was_open_(static_cast<size_t>(count), false) {
+      was_open_(static_cast<size_t>(count), false),
+      awaiting_reply_(static_cast<size_t>(count), false) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   for (int i = 0; i < count; ++i) connections_[static_cast<size_t>(i)].index = static_cast<uint32_t>(i);
 }
@@ -65,6 +66,21 @@ void HoldWorker::run() {
 }
 
 void HoldWorker::on_open(ClientConnection& c, uint64_t) {
+  if (!target_.open_message.empty()) {
+    awaiting_reply_[c.index] = true;
+    c.send_message(target_.open_message);
+    return;
+  }
+  count_open(c);
+}
+
+void HoldWorker::on_message(ClientConnection& c, std::string_view, uint64_t) {
+  if (!awaiting_reply_[c.index]) return;
+  awaiting_reply_[c.index] = false;
+  count_open(c);
+}
+
+void HoldWorker::count_open(ClientConnection& c) {
   was_open_[c.index] = true;
   --opening_;
   open_.fetch_add(1, std::memory_order_release);

@@ -34,7 +34,8 @@ class HoldWorker final : private ClientEvents {
 
  private:
   void on_open(ClientConnection& c, uint64_t now_ns) override;
-  void on_message(ClientConnection&, std::string_view, uint64_t) override {}
+  void on_message(ClientConnection& c, std::string_view, uint64_t) override;
+  void count_open(ClientConnection& c);
   void on_closed(ClientConnection& c, bool clean, std::string_view why) override;
   void note(std::string_view why);
 
@@ -45,6 +46,7 @@ class HoldWorker final : private ClientEvents {
   int epoll_fd_ = -1;
   std::vector<ClientConnection> connections_;
   std::vector<bool> was_open_;
+  std::vector<bool> awaiting_reply_;  // --open-message sent, no answer yet
   int next_ = 0;
   int opening_ = 0;
   bool closing_ = false;

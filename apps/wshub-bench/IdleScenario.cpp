@@ -60,8 +60,29 @@ int run_idle(const Options& options) {
     std::fprintf(stderr, "wshub-bench: %s\n", why.c_str());
     return 1;
   }
+  target.open_message = options.open_message;
   const int processes = processes_for(options, options.connections);
   target.sources = sources_for(options, options.connections);
+
+  // Warm-up: a first connection makes a server fault in code pages (handshake, hashing,
+  // logging) and fill start-up pools; that is a fixed cost, not a per-connection one, so
+  // with --warmup-connections it happens before the baseline reading.
+  int warmup_open = 0;
+  if (options.warmup_connections > 0) {
+    HoldPlan plan;
+    plan.target = target;
+    plan.target.sources = 1;
+    plan.count = options.warmup_connections;
+    plan.threads = 1;
+    plan.concurrency = options.concurrency;
+    auto warmup = local_share(std::make_unique<HoldShare>(plan));
+    warmup->call("open");
+    const std::string reply = warmup->call("ready 30");
+    warmup_open = std::atoi(reply.c_str());
+    warmup->call("close " + std::to_string(kCloseTimeoutSeconds));
+    warmup.reset();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the server free them
+  }
 
   std::vector<std::unique_ptr<ShareClient>> shares;
   std::vector<ShareClient*> forked;
@@ -86,8 +107,9 @@ int run_idle(const Options& options) {
     }
   }
 
-  std::optional<uint64_t> rss_before;
+  std::optional<uint64_t> rss_before, anon_before;
   if (options.server_pid) rss_before = process_rss_kib(*options.server_pid);
+  if (options.server_pid) anon_before = process_rss_anon_kib(*options.server_pid);
   const KernelMemory kernel_before = read_kernel_memory();
   const CpuReading cpu_before = read_cpu(options.server_pid, forked);
 
@@ -110,7 +132,9 @@ int run_idle(const Options& options) {
 
   double settle_s = 0;
   std::optional<uint64_t> rss_after;
+  std::optional<uint64_t> anon_after;
   if (options.server_pid) rss_after = settled_rss(*options.server_pid, options.settle_timeout, settle_s);
+  if (options.server_pid) anon_after = process_rss_anon_kib(*options.server_pid);
   const KernelMemory kernel_after = read_kernel_memory();
   uint64_t generator_rss_kib = process_rss_kib(getpid()).value_or(0);
   for (ShareClient* share : forked)
@@ -137,7 +161,10 @@ int run_idle(const Options& options) {
   std::optional<uint64_t> rss_closed;
   if (options.server_pid) rss_closed = process_rss_kib(*options.server_pid);
 
-  std::optional<double> server_bytes;
+  std::optional<double> server_bytes, server_anon_bytes;
+  if (anon_before && anon_after)
+    server_anon_bytes =
+        per_connection(static_cast<int64_t>(*anon_after) - static_cast<int64_t>(*anon_before), open);
   if (rss_before && rss_after)
     server_bytes = per_connection(static_cast<int64_t>(*rss_after) - static_cast<int64_t>(*rss_before), open);
   const double slab_bytes = per_connection(
@@ -176,6 +203,12 @@ int run_idle(const Options& options) {
         .field("server_rss_after_kib", opt(rss_after), 0)
         .field("server_rss_closed_kib", opt(rss_closed), 0)
         .field("server_bytes_per_connection", server_bytes, 0)
+        .field("server_rss_anon_before_kib", opt(anon_before), 0)
+        .field("server_rss_anon_after_kib", opt(anon_after), 0)
+        .field("server_anon_bytes_per_connection", server_anon_bytes, 0)
+        .field("warmup_connections", options.warmup_connections)
+        .field("warmup_open", warmup_open)
+        .field("open_message", options.open_message)
         .field("kernel_slab_bytes_per_connection", slab_bytes, 0)
         .field("kernel_tcp_buffer_bytes_per_connection", tcp_buffer_bytes, 0)
         .field("host_available_bytes_per_connection", available_bytes, 0)
@@ -200,6 +233,13 @@ int run_idle(const Options& options) {
       std::printf("  server RSS    %llu -> %llu KiB (settled after %.1f s): %.0f bytes per connection\n",
                   static_cast<unsigned long long>(*rss_before), static_cast<unsigned long long>(*rss_after),
                   settle_s, *server_bytes);
+      if (server_anon_bytes)
+        std::printf("  of which anon %llu -> %llu KiB: %.0f bytes per connection (RssAnon: heap, no code pages)\n",
+                    static_cast<unsigned long long>(*anon_before), static_cast<unsigned long long>(*anon_after),
+                    *server_anon_bytes);
+      if (options.warmup_connections > 0)
+        std::printf("  warm-up       %d of %d connections opened and closed before the baseline\n", warmup_open,
+                    options.warmup_connections);
     } else {
       std::printf("  server RSS    not measured (give --server-pid)\n");
     }

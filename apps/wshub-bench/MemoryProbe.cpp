@@ -6,6 +6,27 @@
 
 namespace wshub::bench {
 
+namespace {
+std::optional<uint64_t> status_kib(pid_t pid, const char* format) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  FILE* file = std::fopen(path.c_str(), "r");
+  if (!file) return std::nullopt;
+  char line[256];
+  std::optional<uint64_t> value;
+  while (std::fgets(line, sizeof line, file)) {
+    unsigned long long kib = 0;
+    if (std::sscanf(line, format, &kib) == 1) {
+      value = kib;
+      break;
+    }
+  }
+  std::fclose(file);
+  return value;
+}
+}  // namespace
+
+std::optional<uint64_t> process_rss_anon_kib(pid_t pid) { return status_kib(pid, "RssAnon: %llu kB"); }
+
 std::optional<uint64_t> process_rss_kib(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/status";
   FILE* file = std::fopen(path.c_str(), "r");

@@ -13,6 +13,9 @@ namespace wshub::bench {
 
 // VmRSS in KiB; nullopt when the process is gone.
 std::optional<uint64_t> process_rss_kib(pid_t pid);
+// RssAnon in KiB: the private anonymous share of VmRSS (heap, stacks), without the file
+// pages (code, libraries) a process faults in the first time it runs a code path.
+std::optional<uint64_t> process_rss_anon_kib(pid_t pid);
 
 struct KernelMemory {
   uint64_t mem_available_kib = 0;

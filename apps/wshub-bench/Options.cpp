@@ -46,6 +46,11 @@ const char* const kUsage =
     "  --connections N   connections (default 100)\n"
     "  --settle-timeout S  longest wait for the server's RSS to settle (default 20)\n"
     "  --hold S          keep the connections this long after measuring (default 0)\n"
+    "  --warmup-connections N  open and close N connections before the baseline reading, so\n"
+    "                    code pages and start-up pools first touched by a connection are not\n"
+    "                    counted per connection (default 0)\n"
+    "  --open-message T  send text T on each connection once open (e.g. a wshub `connect`)\n"
+    "                    and count it open only when the server answered\n"
     "\n"
     "common\n"
     "  --server-pid PID  report the server's CPU (and for idle its RSS) over the window\n"
@@ -186,6 +191,10 @@ std::string parse_options(int argc, char** argv, Options& options) {
       ok = parse_number(value, options.settle_timeout) && options.settle_timeout >= 0;
     } else if (flag == "--hold") {
       ok = parse_number(value, options.hold) && options.hold >= 0;
+    } else if (flag == "--warmup-connections") {
+      ok = parse_number(value, options.warmup_connections) && options.warmup_connections >= 0;
+    } else if (flag == "--open-message") {
+      options.open_message = std::string(value);
     } else {
       return "unknown option " + std::string(flag);
     }

@@ -51,6 +51,8 @@ struct Options {
   // idle
   double settle_timeout = 20;  // --settle-timeout: longest wait for the server's RSS to settle
   double hold = 0;             // --hold: seconds to keep the connections after measuring
+  int warmup_connections = 0;  // --warmup-connections: opened and closed before the baseline reading
+  std::string open_message;    // --open-message: sent on each connection once open; open once answered
 };
 
 // Fills `options` from argv. Returns an empty string on success, "help" for --help, else

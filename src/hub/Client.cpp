@@ -119,7 +119,7 @@ void Client::handle_connect(const ClientCommand& command) {
 bool Client::accept_credentials(Credentials credentials, std::optional<uint64_t> request_id) {
   info_.user = credentials.user;
   info_.info = credentials.info;
-  credentials_ = std::move(credentials);
+  credentials_ = std::make_unique<Credentials>(std::move(credentials));
   connected_ = true;
   if (!hub_.user_connected(*this)) {
     // The user's other connections stay; this one is the extra one.
@@ -149,7 +149,7 @@ void Client::handle_refresh(const ClientCommand& command) {
     return disconnect(disconnect::unauthorized);
   }
   info_.info = credentials->info;
-  credentials_ = std::move(*credentials);
+  credentials_ = std::make_unique<Credentials>(std::move(*credentials));
   schedule_token_expiry();
   hub_.counters().bump(hub_.counters().auth_refreshes);
   send([&](const MessageEncoder& e, std::string& out) { e.refreshed(out, command.id); });

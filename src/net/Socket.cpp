@@ -64,6 +64,33 @@ std::string format_address(const sockaddr_storage& address) {
   return "unknown";
 }
 
+PeerAddress::PeerAddress(const sockaddr_storage& address) : family_(static_cast<uint8_t>(address.ss_family)) {
+  if (address.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&address);
+    std::memcpy(address_, &a->sin_addr, sizeof a->sin_addr);
+    std::memcpy(port_, &a->sin_port, sizeof port_);
+  } else if (address.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&address);
+    std::memcpy(address_, &a->sin6_addr, sizeof a->sin6_addr);
+    std::memcpy(port_, &a->sin6_port, sizeof port_);
+  }
+}
+
+sockaddr_storage PeerAddress::storage() const {
+  sockaddr_storage out{};
+  out.ss_family = family_;
+  if (family_ == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&out);
+    std::memcpy(&a->sin_addr, address_, sizeof a->sin_addr);
+    std::memcpy(&a->sin_port, port_, sizeof port_);
+  } else if (family_ == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
+    std::memcpy(&a->sin6_addr, address_, sizeof a->sin6_addr);
+    std::memcpy(&a->sin6_port, port_, sizeof port_);
+  }
+  return out;
+}
+
 uint16_t local_port(int fd) {
   sockaddr_storage address{};
   socklen_t len = sizeof address;

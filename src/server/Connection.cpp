@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <new>
 
 #include "http/Handshake.h"
 #include "http/RequestParser.h"
@@ -43,7 +44,8 @@ std::span<const std::byte> as_bytes(std::string_view s) {
 }  // namespace
 
 struct Connection::HttpState {
-  explicit HttpState(http::ParserLimits limits) : parser(limits) {}
+  explicit HttpState(http::ParserLimits parser_limits) : limits(parser_limits), parser(parser_limits) {}
+  http::ParserLimits limits;
   // A request taken but not yet answered on the wire. Requests are handled as they are
   // parsed (their handlers may complete in any order), but the responses leave in the
   // order the requests came (RFC 9112 §9.3.2), so a finished one waits for those before it.
@@ -65,19 +67,136 @@ struct Connection::HttpState {
   bool idle() const { return replies.empty() && buffer.empty(); }
 };
 
+// The frame reader of an open WebSocket, and the partial frame header (< 14 bytes) a read
+// left for the next one. Held by a connection only while something is in progress (a
+// frame's payload, a fragmented message, a split header); between messages it goes back
+// to the thread's pool, so idle connections hold no reader. It is the reader's handler:
+// the reader is bound to it for good, and it forwards to whichever connection holds it.
+struct Connection::InputState final : ws::MessageHandler {
+  explicit InputState(ws::ReaderLimits limits) : reader(*this, ws::Role::server, limits) {}
+  void on_message(ws::Opcode opcode, std::span<const std::byte> payload) override {
+    owner->on_message(opcode, payload);
+  }
+  void on_ping(std::span<const std::byte> payload) override { owner->on_ping(payload); }
+  void on_pong(std::span<const std::byte> payload) override { owner->on_pong(payload); }
+  void on_close(uint16_t code, std::string_view reason) override { owner->on_close(code, reason); }
+  void on_error(uint16_t close_code, std::string_view why) override { owner->on_error(close_code, why); }
+
+  Connection* owner = nullptr;
+  ws::MessageReader reader;
+  std::array<std::byte, 16> tail{};
+  uint8_t tail_size = 0;
+};
+
+// Spare HttpStates and InputStates of this thread (a worker's loop thread). Bounded, so
+// the pools cost a fixed few hundred KiB at most; they turn a connection's short-lived
+// parts into pointer pops instead of malloc/free, and keep the holes those would leave
+// out of the heap where the long-lived Connection objects are packed.
+struct Connection::Spares {
+  static constexpr size_t kMax = 64;
+  static constexpr size_t kKeepHttpBuffer = 16 * 1024;
+  std::vector<std::unique_ptr<HttpState>> http;
+  std::vector<std::unique_ptr<InputState>> input;
+  static inline thread_local bool gone = false;  // after thread exit destroyed them
+  ~Spares() { gone = true; }
+
+  static Spares& mine() {
+    static thread_local Spares spares;
+    return spares;
+  }
+  static std::unique_ptr<HttpState> take_http(http::ParserLimits limits) {
+    if (!gone) {
+      auto& list = mine().http;
+      while (!list.empty()) {
+        std::unique_ptr<HttpState> state = std::move(list.back());
+        list.pop_back();
+        const http::ParserLimits& l = state->limits;
+        if (l.max_header_bytes == limits.max_header_bytes && l.max_headers == limits.max_headers &&
+            l.max_body_bytes == limits.max_body_bytes) {
+          return state;
+        }
+      }
+    }
+    return std::make_unique<HttpState>(limits);
+  }
+  static void give_http(std::unique_ptr<HttpState> state) {
+    if (!state || gone || mine().http.size() >= kMax) return;
+    state->parser.reset();
+    state->buffer.clear();
+    if (state->buffer.capacity() > kKeepHttpBuffer) std::string().swap(state->buffer);
+    state->requests = 0;
+    state->replies.clear();
+    state->last_taken = false;
+    state->api_listener = false;
+    mine().http.push_back(std::move(state));
+  }
+  static std::unique_ptr<InputState> take_input(ws::ReaderLimits limits) {
+    if (!gone && !mine().input.empty()) {
+      std::unique_ptr<InputState> state = std::move(mine().input.back());
+      mine().input.pop_back();
+      return state;
+    }
+    return std::make_unique<InputState>(limits);
+  }
+  static void give_input(std::unique_ptr<InputState> state) {
+    if (!state || gone || mine().input.size() >= kMax) return;
+    state->owner = nullptr;
+    state->reader.reset();
+    state->tail_size = 0;
+    mine().input.push_back(std::move(state));
+  }
+};
+
 Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport,
                        const sockaddr_storage& peer, uint64_t id)
-    : worker_(worker), transport_(std::move(transport)), id_(id), peer_(peer) {
+    : worker_(worker), transport_(transport.release()), id_(id), peer_(peer) {
+  timer_.callback = &Connection::on_timer;
+  timer_.owner = this;
+}
+
+Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer, uint64_t id)
+    : worker_(worker), transport_(nullptr), id_(id), peer_(peer) {
+  new (&plain_) net::PlainTransport(fd);
+  transport_ = &plain_;
   timer_.callback = &Connection::on_timer;
   timer_.owner = this;
 }
 
 Connection::~Connection() {
   worker_.loop().timers().cancel(timer_);
+  Spares::give_http(std::move(http_));
+  Spares::give_input(std::move(input_));
+  if (transport_ == &plain_) {
+    plain_.~PlainTransport();
+  } else {
+    delete transport_;
+  }
+}
+
+const std::string& Connection::subprotocol() const {
+  static const std::string none;
+  const std::vector<std::string>* offered = worker_.handshake_options().subprotocols;
+  if (subprotocol_ == kNoSubprotocol || offered == nullptr || subprotocol_ >= offered->size()) return none;
+  return (*offered)[subprotocol_];
+}
+
+Connection::InputState& Connection::input() {
+  if (!input_) {
+    const auto& cfg = worker_.config().websocket;
+    input_ = Spares::take_input(ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size});
+    input_->owner = this;
+    input_->reader.rebind(*input_, ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size}, inflater_.get());
+  }
+  return *input_;
+}
+
+void Connection::return_idle_input() {
+  // give_input frees it when the pool is full.
+  if (input_ && input_->tail_size == 0 && input_->reader.at_rest()) Spares::give_input(std::move(input_));
 }
 
 std::string Connection::remote_address() const {
-  return net::format_address(peer_);
+  return net::format_address(peer_.storage());
 }
 
 // hub::Peer: the protocol endpoint's view of this connection.
@@ -94,7 +213,7 @@ void Connection::disconnect(const hub::DisconnectReason& reason) { close(reason.
 
 bool Connection::start(bool tls, bool api_listener) {
   state_ = tls ? State::tls_handshake : State::http;
-  http_ = std::make_unique<HttpState>(worker_.parser_limits());
+  http_ = Spares::take_http(worker_.parser_limits());
   http_->api_listener = api_listener;
   last_activity_ = worker_.loop().now();
   if (!worker_.loop().add(transport_->fd(), kReadEvents, this)) return false;
@@ -126,7 +245,7 @@ void Connection::on_io(uint32_t events) {
     // input produced (echoes, replies, pongs) leaves in one write now, while its socket
     // is hot in cache, instead of after every other ready socket has been read. Output
     // queued for it by others (fan-out) still waits for the end of the iteration.
-    if (flush_scheduled && state_ != State::closed) flush();
+    if (flush_scheduled_ && state_ != State::closed) flush();
   }
 }
 
@@ -163,22 +282,29 @@ void Connection::drive_tls_handshake() {
 }
 
 void Connection::read_input() {
+  read_available();
+  // Between messages the reader goes back to the pool: an idle connection holds none.
+  if (state_ == State::open || state_ == State::closing) return_idle_input();
+}
+
+void Connection::read_available() {
   std::span<std::byte> buffer = worker_.read_buffer();
   for (int i = 0; i < kMaxReadsPerEvent && state_ != State::closed; ++i) {
     // A partial WebSocket frame header from the last read goes first.
     size_t prefix = 0;
-    if (reader_ && tail_size_ > 0) {
-      std::memcpy(buffer.data(), tail_.data(), tail_size_);
-      prefix = tail_size_;
-      tail_size_ = 0;
+    if (input_ && input_->tail_size > 0) {
+      std::memcpy(buffer.data(), input_->tail.data(), input_->tail_size);
+      prefix = input_->tail_size;
+      input_->tail_size = 0;
     }
     net::IoResult r = transport_->read(buffer.subspan(prefix));
     if (r.status == IoStatus::ok) {
       last_activity_ = worker_.loop().now();
+      awaiting_pong_ = false;  // the peer spoke: it is alive (no need to remember when we pinged)
       worker_.stats().bytes_in.bump(r.bytes);
       if (state_ == State::draining) {
         // Discarding: the peer's bytes no longer matter.
-      } else if (reader_) {
+      } else if (state_ == State::open || state_ == State::closing) {
         handle_websocket_bytes(buffer.first(prefix + r.bytes));
       } else {
         handle_http_bytes(buffer.first(r.bytes));
@@ -188,8 +314,8 @@ void Connection::read_input() {
       continue;
     }
     if (prefix > 0) {  // nothing new: keep the partial header for next time
-      std::memcpy(tail_.data(), buffer.data(), prefix);
-      tail_size_ = static_cast<uint8_t>(prefix);
+      std::memcpy(input_->tail.data(), buffer.data(), prefix);
+      input_->tail_size = static_cast<uint8_t>(prefix);
     }
     switch (r.status) {
       case IoStatus::want_read:
@@ -220,16 +346,17 @@ void Connection::continue_reading() {
 }
 
 void Connection::handle_websocket_bytes(std::span<std::byte> bytes) {
-  size_t consumed = reader_->feed(bytes);
-  if (reader_->stopped()) return;  // after a close or an error the rest is ignored
+  InputState& in = input();
+  size_t consumed = in.reader.feed(bytes);
+  if (in.reader.stopped()) return;  // after a close or an error the rest is ignored
   size_t rest = bytes.size() - consumed;
   // MessageReader consumes payload as it arrives; only a partial header (< 14 bytes) is left.
-  if (rest > tail_.size()) {
+  if (rest > in.tail.size()) {
     on_error(ws::close_code::internal_error, "reader left too much input");
     return;
   }
-  std::memcpy(tail_.data(), bytes.data() + consumed, rest);
-  tail_size_ = static_cast<uint8_t>(rest);
+  std::memcpy(in.tail.data(), bytes.data() + consumed, rest);
+  in.tail_size = static_cast<uint8_t>(rest);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -313,7 +440,7 @@ bool Connection::handle_http_request() {
     // the client can read, instead of a WebSocket closed at once. Checked before the
     // token, which costs a signature check.
     if (outcome.status == 101) {
-      if (ConnectionRefusal refusal = worker_.admit_websocket(peer_); refusal != ConnectionRefusal::none) {
+      if (ConnectionRefusal refusal = worker_.admit_websocket(peer_.storage()); refusal != ConnectionRefusal::none) {
         output_.append(as_bytes(refusal_response(refusal)));
         schedule_flush();
         enter_draining();
@@ -339,7 +466,15 @@ bool Connection::handle_http_request() {
       return false;
     }
     behavior_ = behavior;
-    subprotocol_ = std::move(outcome.subprotocol);
+    subprotocol_ = kNoSubprotocol;
+    if (const std::vector<std::string>* offered = worker_.handshake_options().subprotocols;
+        offered != nullptr && !outcome.subprotocol.empty()) {
+      // The selected one is always from the offered list: keep its index, not a copy.
+      auto it = std::find(offered->begin(), offered->end(), outcome.subprotocol);
+      if (it != offered->end() && it - offered->begin() < kNoSubprotocol) {
+        subprotocol_ = static_cast<uint8_t>(it - offered->begin());
+      }
+    }
     if (outcome.deflate) {
       deflate_ = true;
       server_window_bits_ = static_cast<uint8_t>(outcome.deflate->server_max_window_bits);
@@ -395,10 +530,7 @@ void Connection::finish_http_reply(uint32_t sequence, const http::Reply& reply) 
 
 void Connection::upgrade(std::string_view leftover) {
   const auto& cfg = worker_.config().websocket;
-  reader_ = std::make_unique<ws::MessageReader>(static_cast<ws::MessageHandler&>(*this), ws::Role::server,
-                                                ws::ReaderLimits{cfg.max_message_size, cfg.max_frame_size});
-  if (inflater_) reader_->set_inflater(inflater_.get());
-  http_.reset();
+  Spares::give_http(std::move(http_));
   state_ = State::open;
   worker_.stats().websockets_opened.bump();
   awaiting_pong_ = false;
@@ -419,8 +551,7 @@ void Connection::upgrade(std::string_view leftover) {
 void Connection::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
   if (state_ != State::open) return;  // data after our close frame is ignored (§7.1.2)
   worker_.stats().messages_in.bump();
-  ++messages_.in;
-  active_ = true;
+  if (messages_in_ != UINT32_MAX) ++messages_in_;
   behavior_->on_message(*this, opcode, payload);
 }
 
@@ -468,7 +599,7 @@ bool Connection::admit() {
     return false;
   }
   worker_.stats().messages_out.bump();
-  ++messages_.out;
+  if (messages_out_ != UINT32_MAX) ++messages_out_;
   return true;
 }
 
@@ -494,6 +625,7 @@ SendResult Connection::send_shared(ws::FramedMessage& message) {
       deflate_ ? message.frame_for_deflate(server_window_bits_, worker_.deflater(server_window_bits_))
                : message.frame();
   output_.append_shared(frame);
+  count_frame();
   schedule_flush();
   return {SendStatus::queued, output_.size()};
 }
@@ -506,6 +638,7 @@ void Connection::queue_frame(ws::Opcode opcode, std::span<const std::byte> paylo
   std::byte* out = output_.append_uninitialized(header_size + payload.size());
   std::memcpy(out, header, header_size);
   if (!payload.empty()) std::memcpy(out + header_size, payload.data(), payload.size());
+  count_frame();
   schedule_flush();
 }
 
@@ -517,14 +650,14 @@ void Connection::queue_close_frame(uint16_t code, std::string_view reason) {
 }
 
 void Connection::schedule_flush() {
-  if (!flush_scheduled && state_ != State::closed) {
-    flush_scheduled = true;
+  if (!flush_scheduled_ && state_ != State::closed) {
+    flush_scheduled_ = true;
     worker_.schedule_flush(this);
   }
 }
 
 void Connection::flush() {
-  flush_scheduled = false;
+  flush_scheduled_ = false;
   if (state_ == State::closed) return;
   if (!output_.empty()) {
     size_t before = output_.size();
@@ -545,9 +678,12 @@ void Connection::flush() {
       fin_sent_ = true;
       transport_->shutdown_write();
     }
-    // An idle connection holds no output memory; a busy one keeps its buffer warm
-    // unless a large message inflated it.
-    output_.shrink_if_empty(active_ ? kKeepOutputCapacity : 0);
+    // An idle connection holds no output memory: after the handshake response or a
+    // single frame since the last heartbeat tick (a `connected` reply, one delivery) the
+    // buffer goes back. A connection that sent two or more frames within the tick is
+    // busy: it keeps its buffer warm (no malloc per message) unless a large message
+    // inflated it, until a tick finds it quiet.
+    output_.shrink_if_empty(frames_since_tick_ >= 2 ? kKeepOutputCapacity : 0);
   }
   update_interest();
 }
@@ -589,7 +725,7 @@ void Connection::enter_draining() {
   // The reader and the HTTP parser stay alive: we may be inside one of their callbacks.
   // They stopped consuming; read_input() discards input while draining.
   state_ = State::draining;
-  tail_size_ = 0;
+  if (input_) input_->tail_size = 0;
   arm_timer(worker_.config().websocket.close_timeout);
   schedule_flush();
 }
@@ -617,7 +753,7 @@ void Connection::release(std::string_view why) {
   if (state_ == State::closed) return;
   spdlog::debug("connection {} from {} closed: {}", id_, remote_address(), why);
   state_ = State::closed;
-  if (counted_) worker_.release_websocket(peer_);
+  if (counted_) worker_.release_websocket(peer_.storage());
   worker_.loop().remove(transport_->fd());
   worker_.loop().timers().cancel(timer_);
   output_.clear();
@@ -651,26 +787,21 @@ void Connection::handle_timer() {
       release("handshake timeout");
       return;
     case State::open: {
-      if (awaiting_pong_) {
-        if (last_activity_ > ping_sent_at_) {
-          awaiting_pong_ = false;  // the peer spoke: it is alive
-        } else {
-          worker_.stats().ping_timeouts.bump();
-          notify_closed(ws::close_code::going_away, "ping timeout");
-          queue_close_frame(ws::close_code::going_away, "ping timeout");
-          enter_draining();
-          return;
-        }
+      if (awaiting_pong_) {  // nothing read since the ping (a read clears it)
+        worker_.stats().ping_timeouts.bump();
+        notify_closed(ws::close_code::going_away, "ping timeout");
+        queue_close_frame(ws::close_code::going_away, "ping timeout");
+        enter_draining();
+        return;
       }
       if (output_.empty()) {
-        active_ = false;
+        frames_since_tick_ = 0;
         output_.shrink_if_empty(0);
       }
       auto idle = duration_cast<milliseconds>(now - last_activity_);
       if (idle >= cfg.ping_interval) {
         queue_frame(ws::Opcode::ping, {}, false);
         awaiting_pong_ = true;
-        ping_sent_at_ = now;
         arm_timer(cfg.pong_timeout);
       } else {
         arm_timer(cfg.ping_interval - idle);

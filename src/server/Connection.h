@@ -9,6 +9,14 @@
 //
 // Output is corked: send() only queues; the worker flushes every connection that queued
 // something once per loop iteration, with one writev each.
+//
+// Memory: an open, idle WebSocket costs one Connection allocation and nothing else
+// (budget in connection_layout_test.cpp, measured by `wshub-bench idle`). Everything a
+// connection needs only while bytes move is borrowed or allocated on demand: the read
+// buffer is the worker's, the frame reader (with a partial header carried to the next
+// read) comes from a per-thread pool while a frame or fragmented message is in progress,
+// the output queue holds a Body only while bytes wait, the HTTP parser lives only until
+// the upgrade (pooled too), and a plain TCP transport lives inside the Connection.
 #include <sys/socket.h>
 
 #include <array>
@@ -22,6 +30,8 @@
 #include "http/Request.h"
 #include "net/EventLoop.h"
 #include "net/OutputQueue.h"
+#include "net/PlainTransport.h"
+#include "net/Socket.h"
 #include "hub/Peer.h"
 #include "net/Transport.h"
 #include "ws/MessageReader.h"
@@ -68,7 +78,7 @@ struct SendResult {
   size_t buffered;  // bytes queued for this connection after the call
 };
 
-class Connection final : public net::IoHandler, private ws::MessageHandler, public hub::Peer {
+class Connection final : public net::IoHandler, public hub::Peer {
  public:
   enum class State : uint8_t {
     tls_handshake,
@@ -81,6 +91,8 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
 
   Connection(Worker& worker, std::unique_ptr<net::Transport> transport, const sockaddr_storage& peer,
              uint64_t id);
+  // Plain TCP: the transport is built inside the Connection (no allocation of its own).
+  Connection(Worker& worker, int fd, const sockaddr_storage& peer, uint64_t id);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -105,7 +117,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   uint64_t id() const { return id_; }
   State state() const { return state_; }
   size_t buffered_amount() const { return output_.size(); }
-  const std::string& subprotocol() const { return subprotocol_; }
+  const std::string& subprotocol() const;
   std::string remote_address() const override;
   Worker& worker() { return worker_; }
   // Messages sent with send_message() go out as binary frames (MessagePack subprotocol).
@@ -115,7 +127,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   bool send_message(std::string_view encoded) override;
   bool send_framed(ws::FramedMessage& message) override;
   void disconnect(const hub::DisconnectReason& reason) override;
-  hub::MessageCounts message_counts() const override { return messages_; }
+  hub::MessageCounts message_counts() const override { return {messages_in_, messages_out_}; }
 
   // Free for the behavior's per-connection state.
   void* user_data = nullptr;
@@ -125,23 +137,31 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   void continue_reading();          // input buffered in the transport (TLS) without a readiness event
   Connection* list_prev = nullptr;  // worker's intrusive list of live connections
   Connection* list_next = nullptr;
-  bool flush_scheduled = false;
   void begin_shutdown();  // server draining: close open WebSockets, drop the rest
   // The asynchronous answer to this connection's HTTP request number `sequence`.
   void finish_http_reply(uint32_t sequence, const http::Reply& reply);
 
  private:
+  struct HttpState;
+  struct InputState;
+  struct Spares;  // per-thread pools of HttpState and InputState
+
   // net::IoHandler
   void on_io(uint32_t events) override;
-  // ws::MessageHandler
-  void on_message(ws::Opcode opcode, std::span<const std::byte> payload) override;
-  void on_ping(std::span<const std::byte> payload) override;
-  void on_pong(std::span<const std::byte> payload) override;
-  void on_close(uint16_t code, std::string_view reason) override;
-  void on_error(uint16_t close_code, std::string_view why) override;
+  // From the MessageReader (through InputState, which is its ws::MessageHandler: the
+  // handler's vtable pointer lives in the pooled reader state, not in every connection).
+  void on_message(ws::Opcode opcode, std::span<const std::byte> payload);
+  void on_ping(std::span<const std::byte> payload);
+  void on_pong(std::span<const std::byte> payload);
+  void on_close(uint16_t code, std::string_view reason);
+  void on_error(uint16_t close_code, std::string_view why);
+
+  InputState& input();      // the reader state, borrowed from the pool when not held
+  void return_idle_input();  // gives it back when nothing is in progress
 
   void drive_tls_handshake();
   void read_input();
+  void read_available();
   void handle_http_bytes(std::span<const std::byte> bytes);
   void handle_buffered_requests();
   bool handle_http_request();
@@ -155,6 +175,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   void queue_frame(ws::Opcode opcode, std::span<const std::byte> payload, bool compressed);
   void queue_close_frame(uint16_t code, std::string_view reason);
   void schedule_flush();
+  void count_frame() { frames_since_tick_ = frames_since_tick_ == 3 ? 3 : frames_since_tick_ + 1; }
   void update_interest();
   void enter_draining();
   void release(std::string_view why);
@@ -165,37 +186,42 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   void handle_timer();
   void arm_timer(std::chrono::milliseconds delay);
 
+  // Field order and widths are chosen for size (see the budget in
+  // tests/unit/server/connection_layout_test.cpp): pointers first, then the address,
+  // then one-byte fields and bit flags packed at the end.
   Worker& worker_;
-  std::unique_ptr<net::Transport> transport_;
+  net::Transport* transport_;  // &plain_ for plain TCP, else owned (TLS)
   uint64_t id_;
-  State state_ = State::http;
-  bool close_sent_ = false;
-  bool close_reported_ = false;
-  bool awaiting_pong_ = false;
-  bool write_interest_ = false;
-  bool read_wants_write_ = false;
-  bool fin_sent_ = false;
-  bool counted_ = false;  // admitted by the connection caps: released with the connection
-  bool deflate_ = false;
-  bool binary_messages_ = false;
-  bool active_ = false;  // exchanged messages since the last heartbeat tick
-  uint8_t server_window_bits_ = 15;
-  uint8_t tail_size_ = 0;
-  std::array<std::byte, 16> tail_{};  // a partial frame header carried to the next read
-
-  hub::MessageCounts messages_;  // this connection's share of the worker's messages_in/out
-  net::OutputQueue output_;
+  net::OutputQueue output_;  // one pointer while nothing waits
   net::TimerNode timer_;
   net::TimingWheel::Clock::time_point last_activity_;
-  net::TimingWheel::Clock::time_point ping_sent_at_;
-
-  struct HttpState;
   std::unique_ptr<HttpState> http_;            // only until the upgrade
-  std::unique_ptr<ws::MessageReader> reader_;  // from the upgrade on
+  std::unique_ptr<InputState> input_;          // while a frame is in progress (pooled)
   std::unique_ptr<ws::Inflater> inflater_;     // when permessage-deflate was negotiated
   WebSocketBehavior* behavior_ = nullptr;
-  std::string subprotocol_;
-  sockaddr_storage peer_;
+  union {  // lives here for plain TCP (transport_ == &plain_); unused with TLS
+    net::PlainTransport plain_;
+  };
+  net::PeerAddress peer_;
+  State state_ = State::http;
+  uint8_t server_window_bits_ = 15;
+  uint8_t subprotocol_ = kNoSubprotocol;  // index into the worker's subprotocol list
+  static constexpr uint8_t kNoSubprotocol = 0xFF;
+  bool flush_scheduled_ : 1 = false;
+  bool close_sent_ : 1 = false;
+  bool close_reported_ : 1 = false;
+  bool awaiting_pong_ : 1 = false;
+  bool write_interest_ : 1 = false;
+  bool read_wants_write_ : 1 = false;
+  bool fin_sent_ : 1 = false;
+  bool counted_ : 1 = false;  // admitted by the connection caps: released with the connection
+  bool deflate_ : 1 = false;
+  bool binary_messages_ : 1 = false;
+  uint8_t frames_since_tick_ : 2 = 0;  // frames queued since the heartbeat tick, saturating at 3
+  // This connection's share of the worker's messages_in/out (the admin page, the
+  // `connections` method). 32 bits, saturating, to stay within the idle budget.
+  uint32_t messages_in_ = 0;
+  uint32_t messages_out_ = 0;
 };
 
 }  // namespace wshub::server

@@ -148,14 +148,10 @@ void Worker::accept_ready(int listen_fd, bool api_listener) {
       log_refusal(ConnectionRefusal::accept_rate, peer);
       continue;
     }
-    std::unique_ptr<net::Transport> transport;
-    if (tls) {
-      transport = std::make_unique<net::TlsTransport>(fd, context_.tls->native());
-    } else {
-      transport = std::make_unique<net::PlainTransport>(fd);
-    }
     uint64_t id = (uint64_t(index_) << 48) | next_id_++;
-    auto* connection = new Connection(*this, std::move(transport), peer, id);
+    // Plain TCP: the transport lives inside the Connection (one allocation per connection).
+    auto* connection = tls ? new Connection(*this, std::make_unique<net::TlsTransport>(fd, context_.tls->native()), peer, id)
+                           : new Connection(*this, fd, peer, id);
     link(connection);
     stats_.connections_accepted.bump();
     if (!connection->start(tls, api_listener)) connection->abort("epoll registration failed");

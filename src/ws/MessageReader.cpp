@@ -49,9 +49,15 @@ std::span<const std::byte> as_bytes(const std::string& s) {
 }  // namespace
 
 MessageReader::MessageReader(MessageHandler& handler, Role role, ReaderLimits limits)
-    : handler_(handler), role_(role), limits_(limits) {}
+    : handler_(&handler), role_(role), limits_(limits) {}
 
 void MessageReader::set_inflater(Inflater* inflater) {
+  inflater_ = inflater;
+}
+
+void MessageReader::rebind(MessageHandler& handler, ReaderLimits limits, Inflater* inflater) {
+  handler_ = &handler;
+  limits_ = limits;
   inflater_ = inflater;
 }
 
@@ -71,7 +77,7 @@ void MessageReader::reset() {
 
 void MessageReader::fail(uint16_t close_code, std::string_view why) {
   stopped_ = true;
-  handler_.on_error(close_code, why);
+  handler_->on_error(close_code, why);
 }
 
 size_t MessageReader::feed(std::span<std::byte> data) {
@@ -93,7 +99,7 @@ size_t MessageReader::feed(std::span<std::byte> data) {
           fail(close_code::invalid_payload, "text message is not valid UTF-8");
           break;
         }
-        handler_.on_message(frame_opcode_, payload);
+        handler_->on_message(frame_opcode_, payload);
         continue;
       }
       if (!is_control(frame_opcode_) && !message_compressed_)
@@ -235,7 +241,7 @@ void MessageReader::finish_message() {
   if (message_opcode_ == Opcode::text && !utf8_.complete()) {
     return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");
   }
-  handler_.on_message(message_opcode_, as_bytes(message_));
+  handler_->on_message(message_opcode_, as_bytes(message_));
   message_.clear();
   if (message_.capacity() > kRetainedCapacity) std::string().swap(message_);
 }
@@ -251,9 +257,9 @@ void MessageReader::reserve_message(size_t size) {
 void MessageReader::handle_control(std::span<const std::byte> payload) {
   switch (frame_opcode_) {
     case Opcode::ping:
-      return handler_.on_ping(payload);
+      return handler_->on_ping(payload);
     case Opcode::pong:
-      return handler_.on_pong(payload);
+      return handler_->on_pong(payload);
     case Opcode::close:
       break;
     default:
@@ -262,7 +268,7 @@ void MessageReader::handle_control(std::span<const std::byte> payload) {
   // §5.5.1: empty, or a 2-byte code followed by a UTF-8 reason.
   if (payload.empty()) {
     stopped_ = true;
-    return handler_.on_close(close_code::no_status, {});
+    return handler_->on_close(close_code::no_status, {});
   }
   if (payload.size() == 1) return fail(close_code::protocol_error, "close frame with a 1-byte payload");
   const auto code =
@@ -271,7 +277,7 @@ void MessageReader::handle_control(std::span<const std::byte> payload) {
   const auto reason = payload.subspan(2);
   if (!is_valid_utf8(reason)) return fail(close_code::invalid_payload, "close reason is not valid UTF-8");
   stopped_ = true;
-  handler_.on_close(code, {reinterpret_cast<const char*>(reason.data()), reason.size()});
+  handler_->on_close(code, {reinterpret_cast<const char*>(reason.data()), reason.size()});
 }
 
 }  // namespace wshub::ws

@@ -74,6 +74,13 @@ class MessageReader {
   // nothing more.
   size_t feed(std::span<std::byte> data);
 
+  // Between frames with no fragmented message in progress and not stopped: the reader
+  // holds nothing a later feed() needs, so its owner may reset() it and lend it to
+  // another connection (server::Connection borrows readers from a per-thread pool).
+  bool at_rest() const { return !in_frame_ && !in_message_ && !stopped_; }
+  // For a pooled reader taken by a new owner (after reset()).
+  void rebind(MessageHandler& handler, ReaderLimits limits, Inflater* inflater);
+
   // May be called from inside a handler callback: feed returns right after that callback.
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
@@ -91,7 +98,7 @@ class MessageReader {
   void reserve_message(size_t size);
   void fail(uint16_t close_code, std::string_view why);
 
-  MessageHandler& handler_;
+  MessageHandler* handler_;
   Role role_;
   ReaderLimits limits_;
   Inflater* inflater_ = nullptr;
