@@ -10,6 +10,7 @@
 #include "http/RequestParser.h"
 #include "http/Response.h"
 #include "net/Socket.h"
+#include "server/Logging.h"
 #include "server/Worker.h"
 #include "ws/CloseCode.h"
 #include "ws/Deflater.h"
@@ -136,6 +137,7 @@ void Connection::drive_tls_handshake() {
     case IoStatus::closed:
     case IoStatus::error:
       worker_.stats().handshake_failures.bump();
+      worker_.stats().handshake_failed_tls.bump();
       release("tls handshake failed");
       return;
   }
@@ -268,6 +270,7 @@ bool Connection::handle_http_request() {
         output_.append(as_bytes(refusal));
         schedule_flush();
         worker_.stats().handshake_failures.bump();
+        worker_.stats().handshake_failed_token.bump();
         enter_draining();
         return false;
       }
@@ -276,7 +279,8 @@ bool Connection::handle_http_request() {
     schedule_flush();
     if (outcome.status != 101) {
       worker_.stats().handshake_failures.bump();
-      spdlog::debug("connection {} from {}: handshake refused ({} {})", id_, remote_address(), outcome.status,
+      worker_.stats().handshake_failed_upgrade.bump();
+      component_log(LogComponent::net).debug("connection {} from {}: handshake refused ({} {})", id_, remote_address(), outcome.status,
                     outcome.error);
       enter_draining();
       return false;
@@ -351,6 +355,7 @@ void Connection::upgrade(std::string_view leftover) {
   if (inflater_) reader_->set_inflater(inflater_.get());
   http_.reset();
   state_ = State::open;
+  opened_at_ = worker_.loop().now();
   worker_.stats().websockets_opened.bump();
   awaiting_pong_ = false;
   arm_timer(cfg.ping_interval);
@@ -399,7 +404,7 @@ void Connection::on_close(uint16_t code, std::string_view reason) {
 
 void Connection::on_error(uint16_t close_code, std::string_view why) {
   worker_.stats().protocol_errors.bump();
-  spdlog::debug("connection {} from {}: protocol error {} ({})", id_, remote_address(), close_code, why);
+  component_log(LogComponent::net).debug("connection {} from {}: protocol error {} ({})", id_, remote_address(), close_code, why);
   if (state_ == State::open) notify_closed(close_code, why);
   if (!close_sent_) queue_close_frame(close_code, why);
   // _Fail the WebSocket Connection_ (§7.1.7): no waiting for the peer's close frame.
@@ -479,6 +484,7 @@ void Connection::flush() {
     size_t before = output_.size();
     net::IoResult r = output_.flush(*transport_);
     worker_.stats().bytes_out.bump(before - output_.size());
+    report_queued();
     if (r.status == IoStatus::closed || r.status == IoStatus::error) {
       if (state_ == State::open) notify_closed(ws::close_code::abnormal, "connection lost");
       release("write failed");
@@ -499,6 +505,15 @@ void Connection::flush() {
     output_.shrink_if_empty(active_ ? kKeepOutputCapacity : 0);
   }
   update_interest();
+}
+
+// The worker's outbound_queued_bytes gauge follows this connection's queue by deltas.
+void Connection::report_queued() {
+  int64_t queued = static_cast<int64_t>(output_.size());
+  if (queued != reported_queued_) {
+    worker_.stats().add_outbound_queued(queued - reported_queued_);
+    reported_queued_ = queued;
+  }
 }
 
 void Connection::update_interest() {
@@ -528,7 +543,7 @@ void Connection::slow_consumer() {
   worker_.stats().slow_consumers.bump();
   size_t dropped = output_.discard_unstarted();
   worker_.stats().bytes_dropped.bump(dropped);
-  spdlog::debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(),
+  component_log(LogComponent::net).debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(),
                 dropped);
   behavior_->on_slow_consumer(*this);
 }
@@ -559,17 +574,21 @@ void Connection::abort(std::string_view why) {
 void Connection::notify_closed(uint16_t code, std::string_view reason) {
   if (close_reported_ || behavior_ == nullptr) return;
   close_reported_ = true;
+  close_code_ = code;
+  close_reason_ = reason;
+  worker_.stats().close_codes.bump(code);
   behavior_->on_close(*this, code, reason);
 }
 
 void Connection::release(std::string_view why) {
   if (state_ == State::closed) return;
-  spdlog::debug("connection {} from {} closed: {}", id_, remote_address(), why);
+  component_log(LogComponent::net).debug("connection {} from {} closed: {}", id_, remote_address(), why);
   state_ = State::closed;
   if (counted_) worker_.release_websocket(peer_);
   worker_.loop().remove(transport_->fd());
   worker_.loop().timers().cancel(timer_);
   output_.clear();
+  report_queued();
   worker_.release(this);
 }
 

@@ -108,6 +108,11 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   const std::string& subprotocol() const { return subprotocol_; }
   std::string remote_address() const override;
   Worker& worker() { return worker_; }
+  // When the WebSocket opened (the upgrade), on the loop's clock.
+  net::TimingWheel::Clock::time_point opened_at() const { return opened_at_; }
+  // The close code and reason reported to the behavior's on_close (0 and empty before).
+  uint16_t close_code() const { return close_code_; }
+  const std::string& close_reason() const { return close_reason_; }
   // Messages sent with send_message() go out as binary frames (MessagePack subprotocol).
   void set_binary_messages(bool binary) { binary_messages_ = binary; }
 
@@ -157,6 +162,7 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   void release(std::string_view why);
   void notify_closed(uint16_t code, std::string_view reason);
   void slow_consumer();
+  void report_queued();
 
   static void on_timer(net::TimerNode* node);
   void handle_timer();
@@ -184,6 +190,10 @@ class Connection final : public net::IoHandler, private ws::MessageHandler, publ
   net::TimerNode timer_;
   net::TimingWheel::Clock::time_point last_activity_;
   net::TimingWheel::Clock::time_point ping_sent_at_;
+  net::TimingWheel::Clock::time_point opened_at_{};
+  int64_t reported_queued_ = 0;  // output_.size() as last added to the worker's gauge
+  uint16_t close_code_ = 0;
+  std::string close_reason_;
 
   struct HttpState;
   std::unique_ptr<HttpState> http_;            // only until the upgrade
