@@ -1,11 +1,16 @@
-// wshub: the standalone server. Parses configuration, starts the workers, and turns
-// SIGTERM/SIGINT into a graceful shutdown. Signals are blocked in every thread and
-// taken synchronously here with sigwait, so no handler runs inside a worker.
+// wshub: the standalone server. Parses configuration, starts the workers, turns SIGHUP
+// into a reload (log levels, TLS certificates) and SIGTERM/SIGINT into a graceful drain:
+// /readyz answers 503 at once, connections are closed (4500) server.drain_delay later,
+// and the process exits when they are gone or at server.shutdown_timeout after that.
+// Signals are blocked in every thread and taken synchronously here with sigwait, so no
+// handler runs inside a worker.
 #include <signal.h>
 #include <sys/resource.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
+#include <sstream>
 
 #include "server/CommandLine.h"
 #include "server/ConfigLoader.h"
@@ -71,17 +76,51 @@ int main(int argc, char** argv, char** envp) {
   }
   std::fflush(stdout);
 
+  // SIGHUP: the configuration is read again from the same command line, file and
+  // environment; what can change at run time is applied, the rest needs a restart.
+  auto reload = [&] {
+    std::ostringstream out, err;
+    int code = 0;
+    std::optional<Config> fresh = parse_command_line(argc, argv, envp, code, out, err);
+    if (!fresh) {
+      spdlog::error("SIGHUP: configuration not reloaded: {}", err.str());
+      return;
+    }
+    std::string error;
+    if (!server->reload(*fresh, error)) {
+      spdlog::error("SIGHUP: log levels reloaded (log.level {}); TLS certificates not reloaded: {}",
+                    fresh->log.level, error);
+      return;
+    }
+    spdlog::info("SIGHUP: reloaded log levels (log.level {}){}", fresh->log.level,
+                 fresh->tls.enabled() ? " and TLS certificates" : "");
+  };
+
+  int sig = 0;
   for (;;) {
-    int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: configuration reload is not supported yet; ignoring");
+      reload();
       continue;
     }
-    spdlog::info("{}: shutting down (deadline {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                 config->shutdown_timeout.count());
     break;
   }
+  // Drain: first only /readyz changes, so load balancers stop sending new clients while
+  // the open ones keep working; a second SIGTERM/SIGINT cuts the delay short.
+  server->begin_drain();
+  spdlog::info("{}: draining: /readyz answers 503; closing connections in {} ms, deadline {} ms after that",
+               sig == SIGTERM ? "SIGTERM" : "SIGINT", config->drain_delay.count(), config->shutdown_timeout.count());
+  auto close_at = std::chrono::steady_clock::now() + config->drain_delay;
+  for (;;) {
+    auto left = close_at - std::chrono::steady_clock::now();
+    if (left <= std::chrono::nanoseconds(0)) break;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    int got = sigtimedwait(&signals, nullptr, &timeout);
+    if (got == SIGHUP) reload();
+    if (got == SIGTERM || got == SIGINT) break;
+  }
+  spdlog::info("closing connections (4500: reconnect to another node)");
   server->shutdown();
   server->wait();
   spdlog::info("stopped");

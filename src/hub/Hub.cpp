@@ -29,6 +29,12 @@ Hub::Hub(HubOptions options, Broker& broker, const Authenticator* authenticator)
       broker_(broker),
       authenticator_(authenticator) {
   node_id_ = options_.node_id.empty() ? random_node_id() : options_.node_id;
+  // The namespaces are fixed from here on, so their addresses key the counters.
+  options_.namespaces.for_each([this](const NamespaceOptions& ns) {
+    namespace_publications_.push_back(std::make_unique<NamespacePublications>());
+    namespace_publications_.back()->name = ns.name;
+    publications_by_namespace_[&ns] = namespace_publications_.back().get();
+  });
   broker_.set_event_handler(this);
 }
 
@@ -69,6 +75,10 @@ void Hub::publish(Publication publication, Completion<StreamPosition> done, std:
   options.history.size = ns->history_size;
   options.history.ttl = ns->history_ttl;
   options.idempotency_key = std::move(idempotency_key);
+  if (auto it = publications_by_namespace_.find(ns); it != publications_by_namespace_.end()) {
+    it->second->publications.add();
+  }
+  publication.accepted_at = std::chrono::steady_clock::now();
   broker_.publish(std::move(publication), options, std::move(done));
 }
 

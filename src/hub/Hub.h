@@ -27,6 +27,7 @@
 #include "hub/ErrorCode.h"
 #include "hub/HubOptions.h"
 #include "hub/StringMap.h"
+#include "hub/StripedCounter.h"
 #include "hub/TypeHandler.h"
 #include "net/ConnectionTable.h"
 #include "net/EventLoop.h"
@@ -88,6 +89,12 @@ class Hub final : public BrokerEventHandler {
   size_t worker_count() const { return workers_.size(); }
   WorkerHub& worker(unsigned i) { return *workers_[i]; }
   uint64_t dropped_posts() const { return dropped_posts_.load(std::memory_order_relaxed); }
+  // Publications accepted by publish(), per namespace ("" is the default namespace; a
+  // channel of an unconfigured namespace that falls back to it counts there): f(name, n).
+  template <typename F>
+  void for_each_namespace_publications(F&& f) const {
+    for (const auto& counter : namespace_publications_) f(counter->name, counter->publications.get());
+  }
 
   // BrokerEventHandler
   void on_publication(const PublicationPtr& publication) override;
@@ -117,6 +124,12 @@ class Hub final : public BrokerEventHandler {
   std::recursive_mutex node_mutex_;
   std::unordered_map<std::string, NodeChannel> node_channels_;
   std::atomic<uint64_t> dropped_posts_{0};
+  struct NamespacePublications {
+    std::string name;
+    StripedCounter publications;  // publish() runs on any thread (workers, the API)
+  };
+  std::vector<std::unique_ptr<NamespacePublications>> namespace_publications_;
+  std::unordered_map<const NamespaceOptions*, NamespacePublications*> publications_by_namespace_;
 };
 
 }  // namespace wshub::hub

@@ -46,6 +46,12 @@ class NamespaceTable {
   // nullptr when the namespace is not configured (error unknown_channel).
   const NamespaceOptions* find(std::string_view namespace_name) const;
   const NamespaceOptions& default_namespace() const { return default_; }
+  // Calls f(options) for the default namespace, then for every configured one.
+  template <typename F>
+  void for_each(F&& f) const {
+    f(default_);
+    for (const auto& [name, options] : named_) f(options);
+  }
 
  private:
   NamespaceOptions default_;

@@ -2,6 +2,7 @@
 // What travels through the hub and its brokers: a publication on a channel, the client
 // that sent it, and a position in a channel's stream. Plain values, owned, copyable:
 // they cross threads (worker -> broker -> every worker) and, in a cluster, processes.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,6 +43,10 @@ struct Publication {
   std::string type;     // message_type; empty means "message"
   Payload payload;
   std::optional<ClientInfo> from;  // set when a client published it
+  // When this node's hub accepted it (Hub::publish), for the delivery latency histogram.
+  // Local to the process: a broker that carries publications between nodes does not
+  // transmit it, and a publication from another node has the zero value (not measured).
+  std::chrono::steady_clock::time_point accepted_at{};
 };
 
 // Publications are immutable once the broker assigned the offset, and shared between

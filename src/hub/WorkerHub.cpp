@@ -468,6 +468,7 @@ void WorkerHub::deliver_publication(const PublicationPtr& publication) {
   if (!entry) return;
   Framed framed;
   const uint64_t offset = publication->offset;
+  bool delivered = false;
   channels_.begin_walk(*entry);
   for (size_t i = 0; i < entry->slots.size(); ++i) {
     SubscriberSlot slot = entry->slots[i];
@@ -486,8 +487,13 @@ void WorkerHub::deliver_publication(const PublicationPtr& publication) {
       subscription.last_offset = offset;
     }
     send_publication(*slot.client, subscription, publication, framed);
+    delivered = true;
   }
   channels_.end_walk(*entry);
+  // One clock read per publication and worker, none per delivery.
+  if (delivered && publication->accepted_at != std::chrono::steady_clock::time_point{}) {
+    counters_.delivery_latency.observe(std::chrono::steady_clock::now() - publication->accepted_at);
+  }
   release_entry_if_empty(*entry);
 }
 

@@ -22,6 +22,7 @@
 #include "hub/Client.h"
 #include "hub/CommandDecoder.h"
 #include "hub/ConnectionQuery.h"
+#include "hub/DurationHistogram.h"
 #include "hub/MessageEncoder.h"
 #include "hub/Publication.h"
 #include "hub/StringMap.h"
@@ -62,6 +63,9 @@ struct HubCounters {
   std::atomic<uint64_t> refused_per_user{0};
   std::atomic<uint64_t> requests_rate_limited{0};
   std::atomic<uint64_t> closes_too_many_requests{0};
+  // Publish accepted (Hub::publish) -> the last frame of it queued on this worker's
+  // subscribers' sockets: one observation per publication and worker that delivered it.
+  DurationHistogram delivery_latency;
   void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }

@@ -64,6 +64,7 @@ void OutputQueue::release_body() {
   b->head = 0;
   b->owned_size = 0;
   b->pending_bytes = 0;
+  b->reported = 0;
   if (b->owned_capacity > kCachedOwnedCapacity) {
     b->owned.reset();
     b->owned_capacity = 0;

@@ -66,6 +66,17 @@ class OutputQueue {
   // memory); otherwise only when the owned buffer grew above `keep` bytes.
   void shrink_if_empty(size_t keep = 0);
   size_t capacity() const { return body_ ? body_->owned_capacity : 0; }
+  // size() minus its value at the previous call: a gauge of queued bytes follows its
+  // queues by these deltas. Kept in the body, which exists only while bytes wait, so an
+  // idle queue stays one pointer. Call it before clear() or shrink_if_empty() (the body
+  // and what it reported leave together: see reported_size()).
+  int64_t take_size_change() {
+    if (body_ == nullptr) return 0;
+    auto change = static_cast<int64_t>(body_->pending_bytes) - static_cast<int64_t>(body_->reported);
+    body_->reported = body_->pending_bytes;
+    return change;
+  }
+  size_t reported_size() const { return body_ ? body_->reported : 0; }
   // True while the queue holds a Body (pending bytes, or kept warm by shrink_if_empty).
   bool holds_memory() const { return body_ != nullptr; }
 
@@ -82,6 +93,7 @@ class OutputQueue {
     uint32_t owned_size = 0;
     uint32_t owned_capacity = 0;
     size_t pending_bytes = 0;
+    size_t reported = 0;  // pending_bytes as of the last take_size_change()
   };
   friend struct OutputQueueBodyCache;
   Body& body();  // takes one when there is none

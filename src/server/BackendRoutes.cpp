@@ -5,6 +5,7 @@
 
 #include "hub/JsonString.h"
 #include "hub/PayloadConversion.h"
+#include "server/Logging.h"
 #include "server/Server.h"
 
 namespace wshub::server {
@@ -103,22 +104,22 @@ void BackendRoutes::call(hub::Hub& hub, const Route& route, const hub::MessageCo
       route.endpoint, route.path, "application/json", std::move(body),
       [&hub, shared, type](const http::HttpResponse* response, const http::HttpClientError* error) {
         if (error) {
-          spdlog::warn("route {}: back-end call failed: {}", type, error->message);
+          component_log(LogComponent::backend).warn("route {}: back-end call failed: {}", type, error->message);
           return shared->fail(hub::ErrorCode::backend_error, "back-end unavailable");
         }
         if (response->status < 200 || response->status > 299) {
-          spdlog::warn("route {}: back-end answered {}", type, response->status);
+          component_log(LogComponent::backend).warn("route {}: back-end answered {}", type, response->status);
           return shared->fail(hub::ErrorCode::backend_error, "back-end error");
         }
         hub::Result<BackendAnswer> answer = parse_backend_answer(response->body);
         if (!answer.ok()) {
-          spdlog::warn("route {}: {}", type, answer.error().message);
+          component_log(LogComponent::backend).warn("route {}: {}", type, answer.error().message);
           return shared->fail(hub::ErrorCode::backend_error, answer.error().message);
         }
         for (hub::Publication& publication : answer->publish) {
           std::string channel = publication.channel;
           hub.publish(std::move(publication), [channel](hub::Result<hub::StreamPosition> r) {
-            if (!r.ok()) spdlog::warn("route publish to {}: {}", channel, r.error().message);
+            if (!r.ok()) component_log(LogComponent::backend).warn("route publish to {}: {}", channel, r.error().message);
           });
         }
         if (answer->error) return shared->fail(static_cast<hub::ErrorCode>(answer->error->code), answer->error->message);

@@ -63,6 +63,13 @@ struct AdminConfig {
 struct LogConfig {
   std::string level = "info";   // [log] level: trace, debug, info, warn, error, off
   std::string format = "text";  // [log] format: text or json
+  // [log] components: ["net=debug", "conn=warn"]: a level per component (LogComponents.h)
+  std::vector<std::string> components;
+};
+
+// [metrics]: the Prometheus endpoint (docs/operations.md).
+struct MetricsConfig {
+  bool enabled = true;  // [metrics] enabled: serve GET /metrics (server.listen and server.api_listen)
 };
 
 // [client]: what a connection of the wshub protocol (/websocket) may do.
@@ -116,6 +123,7 @@ struct Config {
   std::optional<ListenConfig> api_listen;
   unsigned workers = 0;               // [server] workers: 0 = one per core
   Duration shutdown_timeout{10'000};  // [server] shutdown_timeout: drain deadline on SIGTERM
+  Duration drain_delay{1'000};        // [server] drain_delay: /readyz 503 this long before closing
   bool dev = false;                   // --dev: development mode (see apply_dev_mode)
   bool echo_endpoint = false;         // [endpoints] echo: serve /echo
   std::string config_file;            // where the file settings came from, if any
@@ -123,6 +131,7 @@ struct Config {
   WebSocketConfig websocket;
   HttpConfig http;
   LogConfig log;
+  MetricsConfig metrics;
   ClientConfig client;
   LimitsConfig limits;
   // [channels]: the default namespace (channel names without "ns:").

@@ -1,5 +1,7 @@
 #include "server/ConfigKeys.h"
 
+#include "server/LogComponents.h"
+
 #include <algorithm>
 #include <limits>
 #include <type_traits>
@@ -178,6 +180,19 @@ constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "er
 constexpr std::string_view kLogFormats[] = {"text", "json"};
 constexpr int64_t kMaxWorkers = 1024;
 
+// log.components: ["net=debug", ...], checked against the known components and levels.
+ConfigKey log_components_key() {
+  ConfigKey key = string_list_key(
+      "log.components", "a level per component, [\"net=debug\", \"conn=warn\"]: net, conn, hub, backend",
+      [](auto& c) -> auto& { return c.log.components; });
+  key.check = [](const ConfigValue& v) -> std::optional<std::string> {
+    std::string error;
+    if (parse_component_levels(std::get<std::vector<std::string>>(v), error)) return std::nullopt;
+    return error;
+  };
+  return key;
+}
+
 std::vector<ConfigKey> make_keys() {
   constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
   constexpr Duration kPositive{1};
@@ -189,6 +204,10 @@ std::vector<ConfigKey> make_keys() {
       duration_key(
           "server.shutdown_timeout", "how long SIGTERM waits for connections to close", Duration{0},
           [](auto& c) -> auto& { return c.shutdown_timeout; }),
+      duration_key(
+          "server.drain_delay",
+          "on SIGTERM, how long /readyz answers 503 before connections are closed (0s in --dev)", Duration{0},
+          [](auto& c) -> auto& { return c.drain_delay; }),
       optional_listen_key("server.api_listen",
                           "separate address for the server API (/api/), plain HTTP for the internal network; "
                           "empty: the API is on server.listen"),
@@ -271,6 +290,11 @@ std::vector<ConfigKey> make_keys() {
       choice_key(
           "log.format", "text (one line for people) or json (one object per line for collectors)",
           kLogFormats, [](auto& c) -> auto& { return c.log.format; }),
+      log_components_key(),
+
+      boolean_key(
+          "metrics.enabled", "serve Prometheus metrics at GET /metrics (no API key: firewall it or use api_listen)",
+          [](auto& c) -> auto& { return c.metrics.enabled; }),
 
       boolean_key(
           "client.allow_anonymous", "connections may use `anyone` namespaces without a token",

@@ -394,6 +394,7 @@ void apply_dev_mode(Config& config) {
   config.dev = true;
   config.listen = ListenConfig{"127.0.0.1", 8080};
   config.echo_endpoint = true;
+  config.drain_delay = Duration{0};  // a playground stops at once; load balancers are elsewhere
   config.websocket.allowed_origins.clear();  // any Origin: pages served from file:// or another port
   // A playground: anonymous clients may subscribe, publish and read presence and history
   // everywhere, with presence, join/leave and 100 publications of history (5 minutes).

@@ -15,6 +15,7 @@
 #include "http/RequestParser.h"
 #include "http/Response.h"
 #include "net/Socket.h"
+#include "server/Logging.h"
 #include "server/Worker.h"
 #include "ws/CloseCode.h"
 #include "ws/Deflater.h"
@@ -276,6 +277,7 @@ void Connection::drive_tls_handshake() {
     case IoStatus::closed:
     case IoStatus::error:
       worker_.stats().handshake_failures.bump();
+      worker_.stats().handshake_failed_tls.bump();
       release("tls handshake failed");
       return;
   }
@@ -452,6 +454,7 @@ bool Connection::handle_http_request() {
         output_.append(as_bytes(refusal));
         schedule_flush();
         worker_.stats().handshake_failures.bump();
+        worker_.stats().handshake_failed_token.bump();
         enter_draining();
         return false;
       }
@@ -460,7 +463,8 @@ bool Connection::handle_http_request() {
     schedule_flush();
     if (outcome.status != 101) {
       worker_.stats().handshake_failures.bump();
-      spdlog::debug("connection {} from {}: handshake refused ({} {})", id_, remote_address(), outcome.status,
+      worker_.stats().handshake_failed_upgrade.bump();
+      component_log(LogComponent::net).debug("connection {} from {}: handshake refused ({} {})", id_, remote_address(), outcome.status,
                     outcome.error);
       enter_draining();
       return false;
@@ -580,7 +584,7 @@ void Connection::on_close(uint16_t code, std::string_view reason) {
 
 void Connection::on_error(uint16_t close_code, std::string_view why) {
   worker_.stats().protocol_errors.bump();
-  spdlog::debug("connection {} from {}: protocol error {} ({})", id_, remote_address(), close_code, why);
+  component_log(LogComponent::net).debug("connection {} from {}: protocol error {} ({})", id_, remote_address(), close_code, why);
   if (state_ == State::open) notify_closed(close_code, why);
   if (!close_sent_) queue_close_frame(close_code, why);
   // _Fail the WebSocket Connection_ (§7.1.7): no waiting for the peer's close frame.
@@ -663,6 +667,7 @@ void Connection::flush() {
     size_t before = output_.size();
     net::IoResult r = output_.flush(*transport_);
     worker_.stats().bytes_out.bump(before - output_.size());
+    report_queued();
     if (r.status == IoStatus::closed || r.status == IoStatus::error) {
       if (state_ == State::open) notify_closed(ws::close_code::abnormal, "connection lost");
       release("write failed");
@@ -683,9 +688,15 @@ void Connection::flush() {
     // buffer goes back. A connection that sent two or more frames within the tick is
     // busy: it keeps its buffer warm (no malloc per message) unless a large message
     // inflated it, until a tick finds it quiet.
+    report_queued();
     output_.shrink_if_empty(frames_since_tick_ >= 2 ? kKeepOutputCapacity : 0);
   }
   update_interest();
+}
+
+// The worker's outbound_queued_bytes gauge follows this connection's queue by deltas.
+void Connection::report_queued() {
+  if (int64_t change = output_.take_size_change(); change != 0) worker_.stats().add_outbound_queued(change);
 }
 
 void Connection::update_interest() {
@@ -715,7 +726,7 @@ void Connection::slow_consumer() {
   worker_.stats().slow_consumers.bump();
   size_t dropped = output_.discard_unstarted();
   worker_.stats().bytes_dropped.bump(dropped);
-  spdlog::debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(),
+  component_log(LogComponent::net).debug("connection {} from {}: slow consumer, {} queued bytes dropped", id_, remote_address(),
                 dropped);
   behavior_->on_slow_consumer(*this);
 }
@@ -746,16 +757,20 @@ void Connection::abort(std::string_view why) {
 void Connection::notify_closed(uint16_t code, std::string_view reason) {
   if (close_reported_ || behavior_ == nullptr) return;
   close_reported_ = true;
+  worker_.stats().close_codes.bump(code);
   behavior_->on_close(*this, code, reason);
 }
 
 void Connection::release(std::string_view why) {
   if (state_ == State::closed) return;
-  spdlog::debug("connection {} from {} closed: {}", id_, remote_address(), why);
+  component_log(LogComponent::net).debug("connection {} from {} closed: {}", id_, remote_address(), why);
   state_ = State::closed;
   if (counted_) worker_.release_websocket(peer_.storage());
   worker_.loop().remove(transport_->fd());
   worker_.loop().timers().cancel(timer_);
+  if (size_t reported = output_.reported_size(); reported != 0) {
+    worker_.stats().add_outbound_queued(-static_cast<int64_t>(reported));
+  }
   output_.clear();
   worker_.release(this);
 }
@@ -796,6 +811,7 @@ void Connection::handle_timer() {
       }
       if (output_.empty()) {
         frames_since_tick_ = 0;
+        report_queued();
         output_.shrink_if_empty(0);
       }
       auto idle = duration_cast<milliseconds>(now - last_activity_);

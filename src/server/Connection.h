@@ -181,6 +181,7 @@ class Connection final : public net::IoHandler, public hub::Peer {
   void release(std::string_view why);
   void notify_closed(uint16_t code, std::string_view reason);
   void slow_consumer();
+  void report_queued();
 
   static void on_timer(net::TimerNode* node);
   void handle_timer();

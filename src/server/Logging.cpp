@@ -4,8 +4,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <ctime>
+#include <mutex>
 
 namespace wshub::server {
 namespace {
@@ -130,13 +132,44 @@ std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format) {
   return std::make_unique<TextFormatter>();
 }
 
+// The component loggers live as long as the process; they are created on first use with
+// the default logger's sinks and re-pointed by setup_logging (before threads start).
+static std::array<std::shared_ptr<spdlog::logger>, kLogComponentNames.size()>& component_loggers() {
+  static std::array<std::shared_ptr<spdlog::logger>, kLogComponentNames.size()> loggers;
+  static std::once_flag created;
+  std::call_once(created, [] {
+    for (size_t i = 0; i < loggers.size(); ++i) loggers[i] = component_logger(std::string(kLogComponentNames[i]));
+  });
+  return loggers;
+}
+
 void setup_logging(const LogConfig& config, spdlog::sink_ptr sink) {
   sink->set_formatter(make_log_formatter(config.format));
-  auto logger = std::make_shared<spdlog::logger>("", std::move(sink));
-  logger->set_level(level_from_name(config.level));
+  auto logger = std::make_shared<spdlog::logger>("", sink);
   // Warnings and errors reach the terminal or collector even if the process dies next.
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(std::move(logger));
+  for (auto& component : component_loggers()) {
+    component->sinks().assign(1, sink);
+    component->flush_on(spdlog::level::warn);
+  }
+  apply_log_levels(config);
+}
+
+spdlog::logger& component_log(LogComponent component) {
+  return *component_loggers()[static_cast<size_t>(component)];
+}
+
+void apply_log_levels(const LogConfig& config) {
+  spdlog::level::level_enum base = level_from_name(config.level);
+  spdlog::default_logger()->set_level(base);
+  std::string error;
+  std::optional<ComponentLevels> levels = parse_component_levels(config.components, error);
+  auto& loggers = component_loggers();
+  for (size_t i = 0; i < loggers.size(); ++i) {
+    const std::optional<std::string>* own = levels ? &(*levels)[i] : nullptr;
+    loggers[i]->set_level(own && own->has_value() ? level_from_name(**own) : base);
+  }
 }
 
 void setup_logging(const LogConfig& config) {

@@ -18,15 +18,25 @@
 #include <string_view>
 
 #include "server/Config.h"
+#include "server/LogComponents.h"
 
 namespace wshub::server {
 
 // Installs the default logger with config.level and config.format (validated values;
-// anything else falls back to info / text).
+// anything else falls back to info / text), and points the component loggers at it with
+// their levels (config.components).
 void setup_logging(const LogConfig& config);
 
 // The same with another sink instead of stderr (tests capture output this way).
 void setup_logging(const LogConfig& config, spdlog::sink_ptr sink);
+
+// The logger of a component (LogComponents.h). The same object for the life of the
+// process (setup_logging re-points it), so call sites may keep the reference.
+spdlog::logger& component_log(LogComponent component);
+
+// SIGHUP: sets the default logger's and every component's level from `config` (the sink
+// and format stay). Any thread: spdlog levels are atomic.
+void apply_log_levels(const LogConfig& config);
 
 // A logger named `component` sharing the default logger's sinks and level.
 std::shared_ptr<spdlog::logger> component_logger(std::string component);

@@ -3,8 +3,12 @@
 #include "auth/JwtAuthenticator.h"
 #include "broker/MemoryBroker.h"
 #include "server/AdminDashboard.h"
+#include "broker/MeteredBroker.h"
 #include "server/BackendRoutes.h"
 #include "server/Endpoints.h"
+#include "server/Logging.h"
+#include "server/NodeMetrics.h"
+#include "server/OperationsEndpoints.h"
 #include "server/ProtocolEndpoint.h"
 
 namespace wshub::server {
@@ -54,7 +58,11 @@ std::unique_ptr<hub::Authenticator> make_authenticator(const AuthConfig& config)
 }  // namespace
 
 Node::Node(Config config) {
-  broker_ = std::make_unique<broker::MemoryBroker>();
+  {
+    auto metered = std::make_unique<broker::MeteredBroker>(std::make_unique<broker::MemoryBroker>());
+    metered_broker_ = metered.get();
+    broker_ = std::move(metered);
+  }
   authenticator_ = make_authenticator(config.auth);
   server_ = std::make_unique<Server>(std::move(config));
   hub_ = std::make_unique<hub::Hub>(hub_options_from(server_->config()), *broker_, authenticator_.get());
@@ -81,6 +89,32 @@ Node::Node(Config config) {
   if (server_->config().admin.enabled) {
     admin_ = std::make_unique<AdminDashboard>(*server_, *hub_, *api_, [this] { return node_info(); });
   }
+  add_operations_endpoints();
+}
+
+// /readyz and /metrics on both listeners (docs/operations.md says why no API key).
+void Node::add_operations_endpoints() {
+  readiness_ = std::make_unique<ReadinessEndpoint>(draining_, [this] { return broker_->connected(); });
+  server_->add_http_route("/readyz", readiness_.get(), true, true);
+  if (server_->config().metrics.enabled) {
+    metrics_ = std::make_unique<MetricsEndpoint>([this] { return render_metrics(); });
+    server_->add_http_route("/metrics", metrics_.get(), true, true);
+  }
+}
+
+std::string Node::render_metrics() {
+  NodeMetricsSource source;
+  source.server = server_.get();
+  source.hub = hub_.get();
+  source.broker = metered_broker_;
+  source.started_at = started_at_;
+  source.draining = draining();
+  return render_node_metrics(source);
+}
+
+bool Node::reload(const Config& fresh, std::string& error) {
+  apply_log_levels(fresh.log);
+  return server_->reload_tls(fresh.tls, error);
 }
 
 api::NodeInfo Node::node_info() const {

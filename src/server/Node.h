@@ -3,6 +3,7 @@
 // the hub on every worker, and the endpoints (/websocket, and /echo when configured).
 // apps/wshub runs one; an application that embeds wshub runs one in its own process.
 // Construction does everything that can fail and throws StartupError.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -19,6 +20,13 @@ class ProtocolEndpoint;
 class EchoEndpoint;
 class BackendRoutes;
 class AdminDashboard;
+class MetricsEndpoint;
+class ReadinessEndpoint;
+}  // namespace wshub::server
+namespace wshub::broker {
+class MeteredBroker;
+}
+namespace wshub::server {
 
 class Node {
  public:
@@ -33,6 +41,18 @@ class Node {
   void start();
   void shutdown();  // any thread, idempotent: clients get 4500 and the workers drain
   void wait();
+  // SIGTERM's first step (any thread, idempotent): /readyz answers 503 from now on, while
+  // everything else keeps working, so load balancers stop sending new clients before
+  // shutdown() closes the connections (server.drain_delay later, see apps/wshub).
+  void begin_drain() { draining_.store(true, std::memory_order_release); }
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
+  // SIGHUP: applies what can change at run time from a freshly loaded configuration:
+  // log levels and TLS certificates (new connections get the new ones; open connections
+  // keep theirs). False, with `error`, when the certificates could not be loaded (the
+  // old ones stay); the log levels are applied either way.
+  bool reload(const Config& fresh, std::string& error);
+  // The /metrics page (NodeMetrics).
+  std::string render_metrics();
 
   hub::Hub& hub() { return *hub_; }
   Server& server() { return *server_; }
@@ -44,7 +64,10 @@ class Node {
   api::NodeInfo node_info() const;
 
  private:
+  void add_operations_endpoints();
+
   std::unique_ptr<hub::Broker> broker_;
+  broker::MeteredBroker* metered_broker_ = nullptr;  // broker_ itself: counts and times every call
   std::unique_ptr<hub::Authenticator> authenticator_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<hub::Hub> hub_;
@@ -53,6 +76,9 @@ class Node {
   std::unique_ptr<EchoEndpoint> echo_;
   std::unique_ptr<api::ServerApi> api_;
   std::unique_ptr<api::HttpApi> http_api_;
+  std::unique_ptr<MetricsEndpoint> metrics_;
+  std::unique_ptr<ReadinessEndpoint> readiness_;
+  std::atomic<bool> draining_{false};
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   // Last: freed after the workers are gone (its sessions and timers live on their loops).
   std::unique_ptr<AdminDashboard> admin_;

@@ -8,13 +8,17 @@
 
 #include "hub/WorkerHub.h"
 #include "server/Connection.h"
+#include "server/LogThrottle.h"
 
 namespace wshub::server {
 
 class ProtocolEndpoint final : public WebSocketBehavior {
  public:
   // `hubs[i]` is the WorkerHub of worker i.
-  explicit ProtocolEndpoint(std::vector<hub::WorkerHub*> hubs) : hubs_(std::move(hubs)) {}
+  explicit ProtocolEndpoint(std::vector<hub::WorkerHub*> hubs)
+      : hubs_(std::move(hubs)),
+        refusal_log_(hubs_.size(), LogThrottle(std::chrono::seconds(1), kRefusalLinesPerSecond)),
+        refused_close_(hubs_.size()) {}
 
   std::string on_upgrade_request(Connection& connection, const http::Request& request) override;
   void on_open(Connection& connection) override;
@@ -24,7 +28,18 @@ class ProtocolEndpoint final : public WebSocketBehavior {
   void on_slow_consumer(Connection& connection) override;
 
  private:
+  static constexpr uint32_t kRefusalLinesPerSecond = 10;
   std::vector<hub::WorkerHub*> hubs_;
+  std::vector<LogThrottle> refusal_log_;  // per worker: refused Bearer tokens
+  // Per worker: the close of a client refused inside open_client (the per-user cap), kept
+  // for on_open to log after the open line. Here rather than in every Connection, whose
+  // idle size is budgeted.
+  struct RefusedClose {
+    bool opening = false;
+    uint16_t code = 0;
+    std::string reason;
+  };
+  std::vector<RefusedClose> refused_close_;
 };
 
 }  // namespace wshub::server

@@ -100,6 +100,16 @@ void Server::shutdown() {
   for (auto& w : workers_) w->request_shutdown();
 }
 
+bool Server::reload_tls(const TlsConfig& tls, std::string& error) {
+  if (!tls_ && !tls.enabled()) return true;
+  if (!tls_ || !tls.enabled()) {
+    error = "turning TLS on or off needs a restart";
+    return false;
+  }
+  if (!tls_->reload(tls.cert_file, tls.key_file, error)) return false;
+  return true;
+}
+
 void Server::wait() {
   for (auto& w : workers_) w->join();
 }

@@ -36,6 +36,11 @@ class Server {
   void shutdown();
   // Blocks until every worker has stopped.
   void wait();
+  // SIGHUP: loads `tls`'s certificate and key again (the paths may have changed) for new
+  // connections. True without TLS (nothing to do) or when loaded; false with `error` when
+  // the files are unusable (the current certificate stays), or when TLS would be turned
+  // on or off (that needs a restart: the listeners were set up for one or the other).
+  bool reload_tls(const TlsConfig& tls, std::string& error);
 
   const Config& config() const { return config_; }
   uint16_t port() const { return port_; }

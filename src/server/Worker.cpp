@@ -14,6 +14,7 @@
 #include "net/TlsContext.h"
 #include "net/TlsTransport.h"
 #include "server/Connection.h"
+#include "server/Logging.h"
 #include "ws/Deflater.h"
 
 namespace wshub::server {
@@ -79,7 +80,7 @@ void Worker::run() {
   try {
     loop_.run();
   } catch (const std::exception& e) {
-    spdlog::critical("worker {}: {}", index_, e.what());
+    component_log(LogComponent::net).critical("worker {}: {}", index_, e.what());
     std::abort();
   }
 }
@@ -112,7 +113,7 @@ void Worker::begin_shutdown() {
 
 void Worker::on_shutdown_deadline(net::TimerNode* node) {
   auto* self = static_cast<Worker*>(node->owner);
-  spdlog::warn("worker {}: shutdown deadline reached, dropping {} connections", self->index_,
+  component_log(LogComponent::net).warn("worker {}: shutdown deadline reached, dropping {} connections", self->index_,
                self->connection_count_);
   for (Connection *c = self->connections_, *next; c != nullptr; c = next) {
     next = c->list_next;
@@ -135,10 +136,10 @@ void Worker::accept_ready(int listen_fd, bool api_listener) {
         int shed = accept(listen_fd, nullptr, nullptr);
         if (shed >= 0) close(shed);
         reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        spdlog::warn("worker {}: out of file descriptors, refused a connection", index_);
+        component_log(LogComponent::net).warn("worker {}: out of file descriptors, refused a connection", index_);
         continue;
       }
-      spdlog::warn("worker {}: accept failed: {}", index_, strerror(errno));
+      component_log(LogComponent::net).warn("worker {}: accept failed: {}", index_, strerror(errno));
       return;
     }
     const bool tls = context_.tls && !api_listener;  // the API listener is plain HTTP
@@ -192,7 +193,7 @@ void Worker::release_websocket(const sockaddr_storage& peer) {
 void Worker::log_refusal(ConnectionRefusal refusal, const sockaddr_storage& peer) {
   std::optional<uint64_t> held_back = refusal_log_.admit(loop_.now());
   if (!held_back) return;
-  spdlog::warn("worker {}: refused a connection from {}: {} ({} more since the last such line)", index_,
+  component_log(LogComponent::net).warn("worker {}: refused a connection from {}: {} ({} more since the last such line)", index_,
                net::format_address(peer), refusal_message(refusal), *held_back);
 }
 
@@ -244,7 +245,7 @@ void Worker::post_http_reply(uint64_t connection_id, uint32_t sequence, http::Re
     if (loop_.post(task)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  spdlog::warn("worker {}: queue full, an HTTP reply to connection {} was dropped", index_, connection_id);
+  component_log(LogComponent::net).warn("worker {}: queue full, an HTTP reply to connection {} was dropped", index_, connection_id);
 }
 
 void Worker::deliver_http_reply(uint64_t connection_id, uint32_t sequence, const http::Reply& reply) {

@@ -72,6 +72,9 @@ class Server:
         cfg.setdefault("server", {})
         cfg["server"]["listen"] = f"127.0.0.1:{self.port}"
         cfg["server"].setdefault("workers", workers)
+        # SIGTERM waits server.drain_delay (default 1s) before closing: not in tests that
+        # do not test the drain itself.
+        cfg["server"].setdefault("drain_delay", "0s")
         cfg.setdefault("endpoints", {}).setdefault("echo", True)
         if tls:
             cfg["tls"] = {"cert_file": tls[0], "key_file": tls[1]}

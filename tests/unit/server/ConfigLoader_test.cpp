@@ -40,6 +40,7 @@ constexpr std::string_view kEveryKey = R"(
 listen = "[::1]:9001"
 workers = 3
 shutdown_timeout = "30s"
+drain_delay = "5s"
 api_listen = "127.0.0.1:9002"
 
 [endpoints]
@@ -77,6 +78,10 @@ keepalive_timeout = "5s"
 [log]
 level = "debug"
 format = "json"
+components = ["net=trace", "conn=warn"]
+
+[metrics]
+enabled = false
 
 [client]
 allow_anonymous = true
@@ -228,7 +233,7 @@ TEST(ConfigLoader, UnknownSectionNamesLine) {
             "config.toml:3: unknown section [websoket] (did you mean [websocket]?)");
   EXPECT_EQ(load_error("[websocket.inflate]\nenabled = true\n"),
             "config.toml:1: unknown section [websocket.inflate] (did you mean [websocket.deflate]?)");
-  EXPECT_EQ(load_error("[metrics]\nport = 9\n"), "config.toml:1: unknown section [metrics]");
+  EXPECT_EQ(load_error("[telemetry]\nport = 9\n"), "config.toml:1: unknown section [telemetry]");
 }
 
 TEST(ConfigLoader, WrongTypesNameTheExpectedAndActualType) {

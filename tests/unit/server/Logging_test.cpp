@@ -51,7 +51,7 @@ TEST(Logging, CurrentTimeMatchesTheFormat) {
 
 TEST(Logging, SetupAppliesLevelAndFormatToDefaultAndComponentLoggers) {
   std::ostringstream stream;
-  setup_logging(LogConfig{"warn", "json"}, std::make_shared<spdlog::sinks::ostream_sink_mt>(stream));
+  setup_logging(LogConfig{"warn", "json", {}}, std::make_shared<spdlog::sinks::ostream_sink_mt>(stream));
   spdlog::info("hidden");
   spdlog::warn("shown {}", 1);
   component_logger("worker 1")->error("from a worker");
@@ -61,7 +61,7 @@ TEST(Logging, SetupAppliesLevelAndFormatToDefaultAndComponentLoggers) {
   EXPECT_NE(out.find(R"("level":"warn","msg":"shown 1"})"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("level":"error","msg":"from a worker","component":"worker 1"})"), std::string::npos)
       << out;
-  setup_logging(LogConfig{"off", "text"}, std::make_shared<spdlog::sinks::ostream_sink_mt>(stream));
+  setup_logging(LogConfig{"off", "text", {}}, std::make_shared<spdlog::sinks::ostream_sink_mt>(stream));
   spdlog::critical("silenced");
   EXPECT_EQ(stream.str().find("silenced"), std::string::npos);
   setup_logging(LogConfig{});  // leave stderr logging for the other tests
