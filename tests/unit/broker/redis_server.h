@@ -3,6 +3,7 @@
 // PID (never by name). Without persistence (--save '' --appendonly no): a restart loses
 // everything, like a crashed Redis without AOF. Tests skip, with a message, only when the
 // redis-server binary is not installed.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -64,6 +65,11 @@ class RedisServer {
     const std::string port = std::to_string(port_);
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Its banner and warnings would bury the test output.
+      if (int null = ::open("/dev/null", O_WRONLY); null >= 0) {
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+      }
       ::execl(binary, binary, "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
               "--loglevel", "warning", static_cast<char*>(nullptr));
       ::_exit(127);
