@@ -1,8 +1,8 @@
 #include "server/Node.h"
 
 #include "auth/JwtAuthenticator.h"
-#include "broker/MemoryBroker.h"
 #include "server/BackendRoutes.h"
+#include "server/BrokerFactory.h"
 #include "server/Endpoints.h"
 #include "server/ProtocolEndpoint.h"
 
@@ -53,7 +53,7 @@ std::unique_ptr<hub::Authenticator> make_authenticator(const AuthConfig& config)
 }  // namespace
 
 Node::Node(Config config) {
-  broker_ = std::make_unique<broker::MemoryBroker>();
+  broker_ = make_broker(config.broker);
   authenticator_ = make_authenticator(config.auth);
   server_ = std::make_unique<Server>(std::move(config));
   hub_ = std::make_unique<hub::Hub>(hub_options_from(server_->config()), *broker_, authenticator_.get());
@@ -102,6 +102,8 @@ Node::~Node() {
   // last the broker the hub listened to.
   server_->shutdown();
   server_->wait();
+  // A network broker calls the hub from its own thread: stop that before the hub goes.
+  broker_->shutdown();
   routes_.reset();
   hub_.reset();
   server_.reset();
