@@ -579,7 +579,9 @@ void RedisBroker::remove_presence(const std::string& channel, const std::string&
 
 void RedisBroker::refresh_presence() {
   if (!command_->ready()) return;
-  for (const auto& [channel, clients] : local_presence_) {
+  for (const auto& entry : local_presence_) {
+    const std::string& channel = entry.first;  // named: clang 14 cannot capture a binding
+    const auto& clients = entry.second;
     std::vector<std::string> args{ms(options_.presence_ttl)};
     auto flush = [&] {
       if (args.size() == 1) return;
