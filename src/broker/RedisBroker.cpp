@@ -7,11 +7,14 @@
 #include <string_view>
 
 #include "broker/RedisCodec.h"
+#include "broker/RedisReplies.h"
 #include "broker/RedisScripts.h"
 #include "hub/ErrorCode.h"
 
 namespace wshub::broker {
 namespace {
+
+using namespace redis_replies;
 
 using namespace std::chrono_literals;
 namespace codec = redis_codec;
@@ -19,25 +22,6 @@ namespace codec = redis_codec;
 constexpr auto kTick = 50ms;
 constexpr auto kPingInterval = 1s;
 constexpr size_t kSubscribeChunk = 1000;     // channels per (re-)SUBSCRIBE command
-constexpr size_t kPresenceRefreshChunk = 500;  // clients per refresh script call
-
-hub::Error unavailable(std::string message) {
-  return hub::Error{hub::code(hub::ErrorCode::unavailable), std::move(message)};
-}
-const char* const kDown = "redis is unavailable";
-
-std::string_view as_view(const redisReply& r) { return {r.str, r.len}; }
-
-bool is_error(const redisReply* reply) { return reply && reply->type == REDIS_REPLY_ERROR; }
-
-// The message a failed reply gives a caller: never Redis' own text, which may name keys.
-hub::Error reply_error(const redisReply* reply, const char* what) {
-  if (!reply) return unavailable(kDown);
-  spdlog::warn("redis broker: {} failed: {}", what, as_view(*reply));
-  return hub::Error{hub::code(hub::ErrorCode::internal), std::string(what) + " failed in the broker"};
-}
-
-std::string ms(std::chrono::milliseconds d) { return std::to_string(std::max<int64_t>(0, d.count())); }
 
 }  // namespace
 
@@ -528,111 +512,6 @@ void RedisBroker::remove_history(const std::string& channel, hub::Completion<hub
       })) {
     (*shared)(unavailable("broker queue full or shut down"));
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// Presence
-
-void RedisBroker::add_presence(const std::string& channel, const hub::ClientInfo& client,
-                               std::chrono::milliseconds ttl, hub::Completion<hub::Unit> done) {
-  auto shared = std::make_shared<hub::Completion<hub::Unit>>(std::move(done));
-  if (!post([this, channel, client, ttl, shared] {
-        std::string encoded = codec::encode_client(client);
-        std::chrono::milliseconds effective = ttl;
-        if (ttl.count() <= 0) {
-          // "Until removed": kept alive by this node, so it dies with the node.
-          local_presence_[channel][client.client] = encoded;
-          effective = options_.presence_ttl;
-        } else if (auto it = local_presence_.find(channel); it != local_presence_.end()) {
-          it->second.erase(client.client);
-          if (it->second.empty()) local_presence_.erase(it);
-        }
-        if (!command_->ready()) return (*shared)(unavailable(kDown));
-        run_script(redis_presence_add_script(), {key("p", channel), key("q", channel)},
-                   {ms(effective), client.client, std::move(encoded)}, [shared](const redisReply* reply) {
-                     if (!reply || is_error(reply)) return (*shared)(reply_error(reply, "add presence"));
-                     (*shared)(hub::Unit{});
-                   });
-      })) {
-    (*shared)(unavailable("broker queue full or shut down"));
-  }
-}
-
-void RedisBroker::remove_presence(const std::string& channel, const std::string& client_id,
-                                  hub::Completion<hub::Unit> done) {
-  auto shared = std::make_shared<hub::Completion<hub::Unit>>(std::move(done));
-  if (!post([this, channel, client_id, shared] {
-        if (auto it = local_presence_.find(channel); it != local_presence_.end()) {
-          it->second.erase(client_id);
-          if (it->second.empty()) local_presence_.erase(it);
-        }
-        if (!command_->ready()) return (*shared)(unavailable(kDown));
-        run_script(redis_presence_remove_script(), {key("p", channel), key("q", channel)}, {client_id},
-                   [shared](const redisReply* reply) {
-                     if (!reply || is_error(reply)) return (*shared)(reply_error(reply, "remove presence"));
-                     (*shared)(hub::Unit{});
-                   });
-      })) {
-    (*shared)(unavailable("broker queue full or shut down"));
-  }
-}
-
-void RedisBroker::refresh_presence() {
-  if (!command_->ready()) return;
-  for (const auto& entry : local_presence_) {
-    const std::string& channel = entry.first;  // named: clang 14 cannot capture a binding
-    const auto& clients = entry.second;
-    std::vector<std::string> args{ms(options_.presence_ttl)};
-    auto flush = [&] {
-      if (args.size() == 1) return;
-      run_script(redis_presence_add_script(), {key("p", channel), key("q", channel)}, std::move(args),
-                 [](const redisReply* reply) {
-                   if (is_error(reply)) spdlog::warn("redis broker: presence refresh: {}", as_view(*reply));
-                 });
-      args = {ms(options_.presence_ttl)};
-    };
-    for (const auto& [client_id, encoded] : clients) {
-      args.push_back(client_id);
-      args.push_back(encoded);
-      if (args.size() >= 1 + 2 * kPresenceRefreshChunk) flush();
-    }
-    flush();
-  }
-}
-
-void RedisBroker::presence(const std::string& channel, hub::Completion<std::vector<hub::ClientInfo>> done) {
-  auto shared = std::make_shared<hub::Completion<std::vector<hub::ClientInfo>>>(std::move(done));
-  if (!post([this, channel, shared] {
-        if (!command_->ready()) return (*shared)(unavailable(kDown));
-        run_script(redis_presence_read_script(), {key("p", channel), key("q", channel)}, {},
-                   [shared](const redisReply* reply) {
-                     if (!reply || reply->type != REDIS_REPLY_ARRAY) return (*shared)(reply_error(reply, "presence"));
-                     std::vector<hub::ClientInfo> clients;
-                     clients.reserve(reply->elements);
-                     for (size_t i = 0; i < reply->elements; ++i) {
-                       hub::ClientInfo client;
-                       if (codec::decode_client(as_view(*reply->element[i]), client)) clients.push_back(std::move(client));
-                     }
-                     (*shared)(std::move(clients));
-                   });
-      })) {
-    (*shared)(unavailable("broker queue full or shut down"));
-  }
-}
-
-void RedisBroker::presence_stats(const std::string& channel, hub::Completion<hub::PresenceStats> done) {
-  presence(channel, [done = std::move(done)](hub::Result<std::vector<hub::ClientInfo>> result) {
-    if (!result.ok()) return done(result.error());
-    hub::PresenceStats stats;
-    stats.num_clients = result->size();
-    std::vector<std::string_view> users;
-    for (const auto& c : *result) {
-      if (!c.user.empty()) users.push_back(c.user);
-    }
-    std::sort(users.begin(), users.end());
-    stats.num_users = static_cast<size_t>(std::unique(users.begin(), users.end()) - users.begin());
-    done(stats);
-  });
 }
 
 }  // namespace wshub::broker
