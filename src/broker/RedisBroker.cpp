@@ -21,7 +21,7 @@ namespace codec = redis_codec;
 
 constexpr auto kTick = 50ms;
 constexpr auto kPingInterval = 1s;
-constexpr size_t kSubscribeChunk = 1000;     // channels per (re-)SUBSCRIBE command
+constexpr size_t kSubscribeChunk = 1000;  // channels per (re-)SUBSCRIBE command
 
 }  // namespace
 
@@ -36,11 +36,12 @@ RedisBroker::RedisBroker(Options options)
   endpoint_ = *endpoint;
   command_ = std::make_unique<RedisConnection>(
       loop_, "command",
-      RedisConnection::Callbacks{[this] { on_command_ready(); }, [this](const std::string& why) { on_command_down(why); },
-                                 {}});
+      RedisConnection::Callbacks{
+          [this] { on_command_ready(); }, [this](const std::string& why) { on_command_down(why); }, {}});
   pubsub_ = std::make_unique<RedisConnection>(
       loop_, "pub/sub",
-      RedisConnection::Callbacks{[this] { on_pubsub_ready(); }, [this](const std::string& why) { on_pubsub_down(why); },
+      RedisConnection::Callbacks{[this] { on_pubsub_ready(); },
+                                 [this](const std::string& why) { on_pubsub_down(why); },
                                  [this](const redisReply& push) { on_push(push); }});
   tick_.owner = this;
   tick_.callback = [](net::TimerNode* node) { static_cast<RedisBroker*>(node->owner)->on_tick(); };
@@ -56,7 +57,9 @@ RedisBroker::RedisBroker(Options options)
   }
 }
 
-RedisBroker::~RedisBroker() { shutdown(); }
+RedisBroker::~RedisBroker() {
+  shutdown();
+}
 
 void RedisBroker::run_loop() {
   loop_.post([this] {
@@ -168,11 +171,13 @@ void RedisBroker::settle_start() {
 }
 
 void RedisBroker::on_command_ready() {
-  if (command_backoff_ != options_.reconnect_min) spdlog::info("redis broker: reconnected to {}", options_.address);
+  if (command_backoff_ != options_.reconnect_min)
+    spdlog::info("redis broker: reconnected to {}", options_.address);
   command_backoff_ = options_.reconnect_min;
   // Loaded up front, so EVALSHA normally finds them; NOSCRIPT still falls back to EVAL.
-  for (const RedisScript* script : {&redis_publish_script(), &redis_history_script(), &redis_presence_add_script(),
-                                    &redis_presence_remove_script(), &redis_presence_read_script()}) {
+  for (const RedisScript* script :
+       {&redis_publish_script(), &redis_history_script(), &redis_presence_add_script(),
+        &redis_presence_remove_script(), &redis_presence_read_script()}) {
     command_->send({"SCRIPT", "LOAD", script->source}, [name = script->name](const redisReply* reply) {
       if (is_error(reply)) spdlog::warn("redis broker: SCRIPT LOAD {}: {}", name, as_view(*reply));
     });
@@ -182,7 +187,8 @@ void RedisBroker::on_command_ready() {
 }
 
 void RedisBroker::on_command_down(const std::string& why) {
-  if (!stopped_.load(std::memory_order_relaxed)) spdlog::warn("redis broker: {}; reconnecting in {} ms", why, command_backoff_.count());
+  if (!stopped_.load(std::memory_order_relaxed))
+    spdlog::warn("redis broker: {}; reconnecting in {} ms", why, command_backoff_.count());
   command_reconnect_at_ = std::chrono::steady_clock::now() + command_backoff_;
   command_backoff_ = std::min(command_backoff_ * 2, options_.reconnect_max);
   update_connected();
@@ -202,7 +208,8 @@ void RedisBroker::on_pubsub_ready() {
 }
 
 void RedisBroker::on_pubsub_down(const std::string& why) {
-  if (!stopped_.load(std::memory_order_relaxed)) spdlog::warn("redis broker: {}; reconnecting in {} ms", why, pubsub_backoff_.count());
+  if (!stopped_.load(std::memory_order_relaxed))
+    spdlog::warn("redis broker: {}; reconnecting in {} ms", why, pubsub_backoff_.count());
   pubsub_reconnect_at_ = std::chrono::steady_clock::now() + pubsub_backoff_;
   pubsub_backoff_ = std::min(pubsub_backoff_ * 2, options_.reconnect_max);
   unconfirmed_subscribes_.clear();
@@ -336,14 +343,16 @@ void RedisBroker::flush_subscription_changes() {
 // ---------------------------------------------------------------------------------------
 // Commands
 
-std::string RedisBroker::channel_name(const std::string& channel) const { return options_.prefix + ":c:" + channel; }
+std::string RedisBroker::channel_name(const std::string& channel) const {
+  return options_.prefix + ":c:" + channel;
+}
 
 std::string RedisBroker::key(const char* kind, const std::string& channel) const {
   return options_.prefix + ":" + kind + ":" + channel;
 }
 
-void RedisBroker::run_script(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
-                             ReplyHandler handler) {
+void RedisBroker::run_script(const RedisScript& script, std::vector<std::string> keys,
+                             std::vector<std::string> args, ReplyHandler handler) {
   auto build = [&](const char* verb, const std::string& body) {
     std::vector<std::string_view> argv{verb, body};
     static thread_local std::string count;
@@ -374,7 +383,8 @@ void RedisBroker::fire_and_forget(std::vector<std::string> args, const char* wha
         if (!command_->ready()) {
           // No completion to report to: counted and logged (first, then every 1,000th).
           if (++dropped_events_ % 1000 == 1) {
-            spdlog::warn("redis broker: {} dropped, redis is unavailable ({} dropped so far)", what, dropped_events_);
+            spdlog::warn("redis broker: {} dropped, redis is unavailable ({} dropped so far)", what,
+                         dropped_events_);
           }
           return;
         }
@@ -417,9 +427,10 @@ void RedisBroker::publish(hub::Publication publication, const hub::PublishOption
   std::string body = codec::encode_publication_body(publication);
   const bool idempotent = !options.idempotency_key.empty() && options.idempotency_window.count() > 0;
   std::vector<std::string> keys{key("h", publication.channel), key("s", publication.channel),
-                                idempotent ? options_.prefix + ":i:" + std::to_string(publication.channel.size()) +
-                                                 ":" + publication.channel + ":" + options.idempotency_key
-                                           : key("i", publication.channel)};
+                                idempotent
+                                    ? options_.prefix + ":i:" + std::to_string(publication.channel.size()) +
+                                          ":" + publication.channel + ":" + options.idempotency_key
+                                    : key("i", publication.channel)};
   std::vector<std::string> args{channel_name(publication.channel),
                                 std::move(body),
                                 std::to_string(options.history.size),
@@ -430,15 +441,17 @@ void RedisBroker::publish(hub::Publication publication, const hub::PublishOption
   auto shared = std::make_shared<hub::Completion<hub::StreamPosition>>(std::move(done));
   if (!post([this, keys = std::move(keys), args = std::move(args), shared]() mutable {
         if (!command_->ready()) return (*shared)(unavailable(kDown));
-        run_script(redis_publish_script(), std::move(keys), std::move(args), [shared](const redisReply* reply) {
-          if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
-            return (*shared)(reply_error(reply, "publish"));
-          }
-          hub::StreamPosition position;
-          position.offset = static_cast<uint64_t>(reply->element[0]->integer);
-          position.epoch.assign(reply->element[1]->str ? as_view(*reply->element[1]) : std::string_view());
-          (*shared)(std::move(position));
-        });
+        run_script(redis_publish_script(), std::move(keys), std::move(args),
+                   [shared](const redisReply* reply) {
+                     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+                       return (*shared)(reply_error(reply, "publish"));
+                     }
+                     hub::StreamPosition position;
+                     position.offset = static_cast<uint64_t>(reply->element[0]->integer);
+                     position.epoch.assign(reply->element[1]->str ? as_view(*reply->element[1])
+                                                                  : std::string_view());
+                     (*shared)(std::move(position));
+                   });
       })) {
     (*shared)(unavailable("broker queue full or shut down"));
   }
@@ -460,42 +473,46 @@ void RedisBroker::send_to_user(const std::string& user, hub::Publication message
 }
 
 void RedisBroker::send_user_command(const hub::UserCommand& command) {
-  fire_and_forget({"PUBLISH", options_.prefix + ":control", codec::encode_user_command(command)}, "user command");
+  fire_and_forget({"PUBLISH", options_.prefix + ":control", codec::encode_user_command(command)},
+                  "user command");
 }
 
 void RedisBroker::history(const std::string& channel, const hub::HistoryFilter& filter,
                           const hub::HistoryOptions& options, hub::Completion<hub::HistoryResult> done) {
   std::vector<std::string> keys{key("h", channel), key("s", channel)};
   const bool with_since = filter.since.has_value();
-  std::vector<std::string> args{std::to_string(options.size),
-                                ms(options.ttl),
-                                ms(options.meta_ttl),
-                                epochs_.next(),
-                                with_since ? "since" : "latest",
-                                filter.limit == hub::HistoryFilter::kNoLimit ? "-1" : std::to_string(filter.limit),
-                                filter.reverse ? "1" : "0",
-                                with_since ? std::to_string(filter.since->offset) : "0",
-                                with_since ? filter.since->epoch : ""};
+  std::vector<std::string> args{
+      std::to_string(options.size),
+      ms(options.ttl),
+      ms(options.meta_ttl),
+      epochs_.next(),
+      with_since ? "since" : "latest",
+      filter.limit == hub::HistoryFilter::kNoLimit ? "-1" : std::to_string(filter.limit),
+      filter.reverse ? "1" : "0",
+      with_since ? std::to_string(filter.since->offset) : "0",
+      with_since ? filter.since->epoch : ""};
   auto shared = std::make_shared<hub::Completion<hub::HistoryResult>>(std::move(done));
   if (!post([this, channel, keys = std::move(keys), args = std::move(args), shared]() mutable {
         if (!command_->ready()) return (*shared)(unavailable(kDown));
-        run_script(redis_history_script(), std::move(keys), std::move(args), [shared, channel](const redisReply* reply) {
-          if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
-            return (*shared)(reply_error(reply, "history"));
-          }
-          hub::HistoryResult result;
-          result.position.offset = static_cast<uint64_t>(reply->element[0]->integer);
-          if (reply->element[1]->type == REDIS_REPLY_STRING) result.position.epoch.assign(as_view(*reply->element[1]));
-          result.since_available = reply->element[2]->integer == 1;
-          result.publications.reserve(reply->elements - 3);
-          for (size_t i = 3; i < reply->elements; ++i) {
-            auto publication = std::make_shared<hub::Publication>();
-            if (!codec::decode_entry(as_view(*reply->element[i]), *publication)) continue;
-            publication->channel = channel;
-            result.publications.push_back(std::move(publication));
-          }
-          (*shared)(std::move(result));
-        });
+        run_script(redis_history_script(), std::move(keys), std::move(args),
+                   [shared, channel](const redisReply* reply) {
+                     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
+                       return (*shared)(reply_error(reply, "history"));
+                     }
+                     hub::HistoryResult result;
+                     result.position.offset = static_cast<uint64_t>(reply->element[0]->integer);
+                     if (reply->element[1]->type == REDIS_REPLY_STRING)
+                       result.position.epoch.assign(as_view(*reply->element[1]));
+                     result.since_available = reply->element[2]->integer == 1;
+                     result.publications.reserve(reply->elements - 3);
+                     for (size_t i = 3; i < reply->elements; ++i) {
+                       auto publication = std::make_shared<hub::Publication>();
+                       if (!codec::decode_entry(as_view(*reply->element[i]), *publication)) continue;
+                       publication->channel = channel;
+                       result.publications.push_back(std::move(publication));
+                     }
+                     (*shared)(std::move(result));
+                   });
       })) {
     (*shared)(unavailable("broker queue full or shut down"));
   }

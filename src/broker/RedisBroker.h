@@ -169,8 +169,8 @@ class RedisBroker final : public hub::Broker {
   std::unordered_map<std::string, NodeSubscription> subscriptions_;  // by hub channel
   std::unordered_map<std::string, int> unconfirmed_subscribes_;      // by Redis channel
   std::vector<std::pair<bool, std::string>> subscription_changes_;   // (subscribe?, hub channel)
-  bool pubsub_complete_ = false;   // control channel and every channel confirmed
-  bool pubsub_was_ready_ = false;   // a reconnect, not the first connection
+  bool pubsub_complete_ = false;      // control channel and every channel confirmed
+  bool pubsub_was_ready_ = false;     // a reconnect, not the first connection
   bool resubscribe_pending_ = false;  // waiting for the PING after a re-subscription
   std::chrono::steady_clock::time_point ping_sent_at_{};
   bool ping_outstanding_ = false;

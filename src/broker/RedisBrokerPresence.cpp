@@ -95,12 +95,14 @@ void RedisBroker::presence(const std::string& channel, hub::Completion<std::vect
         if (!command_->ready()) return (*shared)(unavailable(kDown));
         run_script(redis_presence_read_script(), {key("p", channel), key("q", channel)}, {},
                    [shared](const redisReply* reply) {
-                     if (!reply || reply->type != REDIS_REPLY_ARRAY) return (*shared)(reply_error(reply, "presence"));
+                     if (!reply || reply->type != REDIS_REPLY_ARRAY)
+                       return (*shared)(reply_error(reply, "presence"));
                      std::vector<hub::ClientInfo> clients;
                      clients.reserve(reply->elements);
                      for (size_t i = 0; i < reply->elements; ++i) {
                        hub::ClientInfo client;
-                       if (codec::decode_client(as_view(*reply->element[i]), client)) clients.push_back(std::move(client));
+                       if (codec::decode_client(as_view(*reply->element[i]), client))
+                         clients.push_back(std::move(client));
                      }
                      (*shared)(std::move(clients));
                    });

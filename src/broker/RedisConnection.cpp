@@ -67,7 +67,8 @@ void RedisConnection::on_connected() {
   auto check = [this, generation](const char* what) {
     return [this, generation, what](const redisReply* reply) {
       if (!reply || generation != generation_) return;
-      if (reply->type == REDIS_REPLY_ERROR) close(std::string(what) + ": " + std::string(reply->str, reply->len));
+      if (reply->type == REDIS_REPLY_ERROR)
+        close(std::string(what) + ": " + std::string(reply->str, reply->len));
     };
   };
   if (!password_.empty()) send_raw({"AUTH", password_}, check("AUTH"));

@@ -20,9 +20,13 @@ inline hub::Error unavailable(std::string message) {
 }
 inline constexpr const char* kDown = "redis is unavailable";
 
-inline std::string_view as_view(const redisReply& r) { return {r.str, r.len}; }
+inline std::string_view as_view(const redisReply& r) {
+  return {r.str, r.len};
+}
 
-inline bool is_error(const redisReply* reply) { return reply && reply->type == REDIS_REPLY_ERROR; }
+inline bool is_error(const redisReply* reply) {
+  return reply && reply->type == REDIS_REPLY_ERROR;
+}
 
 // The message a failed reply gives a caller: never Redis' own text, which may name keys.
 inline hub::Error reply_error(const redisReply* reply, const char* what) {
@@ -31,6 +35,8 @@ inline hub::Error reply_error(const redisReply* reply, const char* what) {
   return hub::Error{hub::code(hub::ErrorCode::internal), std::string(what) + " failed in the broker"};
 }
 
-inline std::string ms(std::chrono::milliseconds d) { return std::to_string(std::max<int64_t>(0, d.count())); }
+inline std::string ms(std::chrono::milliseconds d) {
+  return std::to_string(std::max<int64_t>(0, d.count()));
+}
 
 }  // namespace wshub::broker::redis_replies

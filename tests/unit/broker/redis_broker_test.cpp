@@ -1,7 +1,5 @@
 // What the conformance suite cannot show with one broker: several nodes on one Redis, and
 // Redis failing (killed, restarted empty, hung). Each test starts its own redis-server.
-#include "broker/RedisBroker.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "broker/RedisBroker.h"
 #include "broker_test_support.h"
 #include "hub/ErrorCode.h"
 #include "redis_server.h"
@@ -33,7 +32,8 @@ class RedisBrokerTest : public ::testing::Test {
     ASSERT_TRUE(server_.start());
   }
 
-  std::unique_ptr<RedisBroker> make_node(RecordingHandler& handler, std::chrono::milliseconds presence_ttl = 60s) {
+  std::unique_ptr<RedisBroker> make_node(RecordingHandler& handler,
+                                         std::chrono::milliseconds presence_ttl = 60s) {
     RedisBrokerOptions options;
     options.address = server_.address();
     options.presence_ttl = presence_ttl;
@@ -81,11 +81,11 @@ TEST_F(RedisBrokerTest, NodesShareFanOutHistoryUsersAndPresence) {
 
 TEST_F(RedisBrokerTest, CrashedNodesPresenceExpiresWithinTheTtl) {
   RecordingHandler a_events, b_events;
-  auto a = make_node(a_events, 600ms);
-  auto b = make_node(b_events, 600ms);
+  auto a = make_node(a_events, 1200ms);
+  auto b = make_node(b_events, 1200ms);
   add_presence(*a, "room", {"from-a", "alice", ""}, 0ms);
   add_presence(*b, "room", {"from-b", "bob", ""}, 0ms);
-  std::this_thread::sleep_for(1500ms);  // well past the TTL: both nodes refresh theirs
+  std::this_thread::sleep_for(2500ms);  // well past the TTL: both nodes refresh theirs
   EXPECT_EQ(presence(*b, "room").size(), 2u);
   a.reset();  // stops refreshing, removes nothing: what a SIGKILL leaves behind
   EXPECT_TRUE(eventually([&] { return presence(*b, "room").size() == 1; }));
@@ -109,7 +109,8 @@ TEST_F(RedisBrokerTest, RedisDownAnswersUnavailableAndRestartResubscribes) {
   });
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().code, hub::code(hub::ErrorCode::unavailable));
-  auto subscribed = await<hub::Unit>([&](hub::Completion<hub::Unit> done) { broker->subscribe("other", std::move(done)); });
+  auto subscribed =
+      await<hub::Unit>([&](hub::Completion<hub::Unit> done) { broker->subscribe("other", std::move(done)); });
   EXPECT_FALSE(subscribed.ok());
   EXPECT_EQ(events.interruptions(), 0u);
 

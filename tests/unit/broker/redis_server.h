@@ -70,8 +70,8 @@ class RedisServer {
         ::dup2(null, 1);
         ::dup2(null, 2);
       }
-      ::execl(binary, binary, "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-              "--loglevel", "warning", static_cast<char*>(nullptr));
+      ::execl(binary, binary, "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+              "no", "--loglevel", "warning", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -91,8 +91,12 @@ class RedisServer {
   }
 
   // SIGSTOP / SIGCONT: a server that accepts bytes and never answers.
-  void pause() { if (pid_ > 0) ::kill(pid_, SIGSTOP); }
-  void resume() { if (pid_ > 0) ::kill(pid_, SIGCONT); }
+  void pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  }
+  void resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+  }
 
   uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
