@@ -101,6 +101,11 @@ class BrokerEventHandler {
   virtual void on_user_message(std::string_view user, const PublicationPtr& message) = 0;
   // A server-side action for every connection of command.user on this node.
   virtual void on_user_command(const UserCommand& command) = 0;
+  // The broker lost its subscriptions for a while (a network broker reconnected and has
+  // re-subscribed every channel): publications, joins and leaves of that time may be
+  // missing on this node. Called once the subscriptions are back in place; the hub tells
+  // the affected clients to reconnect and recover. The memory broker never calls it.
+  virtual void on_subscriptions_interrupted() {}
 };
 
 class Broker {

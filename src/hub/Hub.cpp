@@ -271,4 +271,11 @@ void Hub::on_user_message(std::string_view user, const PublicationPtr& message) 
   }
 }
 
+// Missed publications cannot be told apart from a quiet channel, so every subscribed
+// client is sent away with 4502 (reconnect advised): its reconnect recovers from history
+// where the namespace keeps it (docs/protocol.md, "insufficient state").
+void Hub::on_subscriptions_interrupted() {
+  post_to_all([](WorkerHub& w) { w.disconnect_subscribers(disconnect::insufficient_state); });
+}
+
 }  // namespace wshub::hub

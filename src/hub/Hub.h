@@ -102,6 +102,7 @@ class Hub final : public BrokerEventHandler {
   void on_leave(std::string_view channel, const ClientInfo& client) override;
   void on_user_message(std::string_view user, const PublicationPtr& message) override;
   void on_user_command(const UserCommand& command) override;
+  void on_subscriptions_interrupted() override;
 
  private:
   struct NodeChannel {

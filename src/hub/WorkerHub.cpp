@@ -350,6 +350,16 @@ void WorkerHub::apply_user_command(const UserCommand& command) {
   }
 }
 
+void WorkerHub::disconnect_subscribers(const DisconnectReason& reason) {
+  std::vector<Client*> subscribed;
+  for (auto& [id, client] : clients_) {
+    if (!client->closed() && !client->subscriptions().empty()) subscribed.push_back(client.get());
+  }
+  for (Client* client : subscribed) {
+    if (!client->closed()) client->disconnect(reason);
+  }
+}
+
 void WorkerHub::collect_channels(std::vector<ChannelSummary>& out) const {
   channels_.for_each_channel([&](const ChannelEntry& entry) {
     out.push_back(ChannelSummary{entry.name, entry.subscriber_count()});

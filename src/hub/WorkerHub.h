@@ -91,6 +91,8 @@ class WorkerHub {
   void deliver_user_message(const std::string& user, const PublicationPtr& message);
   void on_node_subscribed(const std::string& channel, const Result<Unit>& result);
   void apply_user_command(const UserCommand& command);
+  // Closes every connection with at least one subscription (Hub::on_subscriptions_interrupted).
+  void disconnect_subscribers(const DisconnectReason& reason);
   // Appends this worker's channels with their local subscriber counts.
   void collect_channels(std::vector<ChannelSummary>& out) const;
   // This worker's connections matching `query`: appends at most query.limit of them (the

@@ -116,6 +116,17 @@ struct AuthConfig {
   bool enabled() const { return !hmac_secret.empty() || !public_key_files.empty() || !jwks_file.empty(); }
 };
 
+// [broker]: what carries publications between nodes and keeps history and presence
+// (docs/clustering.md). "memory": one node; "redis": a cluster of nodes on one Redis.
+struct BrokerConfig {
+  std::string type = "memory";                   // [broker] type (or top-level broker = "...")
+  std::string redis_address = "127.0.0.1:6379";  // [broker] redis_address: host:port
+  std::string redis_password;                    // [broker] redis_password: AUTH when set
+  size_t redis_database = 0;                     // [broker] redis_database: SELECT when not 0
+  std::string redis_prefix = "wshub";            // [broker] redis_prefix of keys and channels
+  Duration presence_ttl{60'000};                 // [broker] presence_ttl: a dead node's presence lasts this
+};
+
 struct Config {
   ListenConfig listen;
   // [server] api_listen = "HOST:PORT": serve /api/ there (plain HTTP, for the internal
@@ -145,6 +156,7 @@ struct Config {
   AuthConfig auth;
   ApiConfig api;
   AdminConfig admin;
+  BrokerConfig broker;
 };
 
 }  // namespace wshub::server

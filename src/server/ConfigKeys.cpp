@@ -178,6 +178,7 @@ ConfigKey access_key(std::string_view name, std::string_view help, Field field) 
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kLogFormats[] = {"text", "json"};
+constexpr std::string_view kBrokerTypes[] = {"memory", "redis"};
 constexpr int64_t kMaxWorkers = 1024;
 
 // log.components: ["net=debug", ...], checked against the known components and levels.
@@ -418,6 +419,25 @@ std::vector<ConfigKey> make_keys() {
           "send refresh_required this long before a connection token expires (at most half its remaining "
           "life)",
           kPositive, [](auto& c) -> auto& { return c.auth.refresh_before; }),
+
+      choice_key(
+          "broker.type", "what links the nodes: memory (one node) or redis (a cluster on one Redis)", kBrokerTypes,
+          [](auto& c) -> auto& { return c.broker.type; }),
+      string_key(
+          "broker.redis_address", "the Redis server as \"HOST:PORT\"",
+          [](auto& c) -> auto& { return c.broker.redis_address; }),
+      secret_key(string_key(
+          "broker.redis_password", "Redis AUTH password; empty = no AUTH",
+          [](auto& c) -> auto& { return c.broker.redis_password; })),
+      integer_key(
+          "broker.redis_database", "Redis database number (SELECT)", 0, 1'000'000,
+          [](auto& c) -> auto& { return c.broker.redis_database; }),
+      string_key(
+          "broker.redis_prefix", "prefix of every Redis key and channel (clusters sharing one Redis differ here)",
+          [](auto& c) -> auto& { return c.broker.redis_prefix; }),
+      duration_key(
+          "broker.presence_ttl", "presence entries live this long unless their node refreshes them (every third)",
+          kPositive, [](auto& c) -> auto& { return c.broker.presence_ttl; }),
   };
 }
 

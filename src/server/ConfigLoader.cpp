@@ -249,6 +249,10 @@ void load_table(const toml::table& table, const std::string& prefix, const std::
     if ((name == "namespaces" || name == "routes") && node.is_table()) {
       if (name == "namespaces") load_namespaces(*node.as_table(), source, config);
       else load_routes(*node.as_table(), source, config);
+    } else if (name == "broker" && node.is_string()) {
+      // `broker = "redis"` at the top level: short for [broker] type.
+      std::string error = set_from_toml(*find_config_key("broker.type"), node, config);
+      if (!error.empty()) throw ConfigError(where + name + ": " + error);
     } else if (const ConfigKey* key = find_config_key(name)) {
       std::string error = set_from_toml(*key, node, config);
       if (!error.empty()) throw ConfigError(where + name + ": " + error);

@@ -1,10 +1,10 @@
 #include "server/Node.h"
 
 #include "auth/JwtAuthenticator.h"
-#include "broker/MemoryBroker.h"
-#include "server/AdminDashboard.h"
 #include "broker/MeteredBroker.h"
+#include "server/AdminDashboard.h"
 #include "server/BackendRoutes.h"
+#include "server/BrokerFactory.h"
 #include "server/Endpoints.h"
 #include "server/Logging.h"
 #include "server/NodeMetrics.h"
@@ -59,7 +59,7 @@ std::unique_ptr<hub::Authenticator> make_authenticator(const AuthConfig& config)
 
 Node::Node(Config config) {
   {
-    auto metered = std::make_unique<broker::MeteredBroker>(std::make_unique<broker::MemoryBroker>());
+    auto metered = std::make_unique<broker::MeteredBroker>(make_broker(config.broker));
     metered_broker_ = metered.get();
     broker_ = std::move(metered);
   }
@@ -140,6 +140,8 @@ Node::~Node() {
   // last the broker the hub listened to.
   server_->shutdown();
   server_->wait();
+  // A network broker calls the hub from its own thread: stop that before the hub goes.
+  broker_->shutdown();
   routes_.reset();
   hub_.reset();
   server_.reset();

@@ -86,6 +86,11 @@ class RecordingHandler : public hub::BrokerEventHandler {
   void on_user_command(const hub::UserCommand& command) override {
     record([&] { user_commands_.push_back(command); });
   }
+  void on_subscriptions_interrupted() override { record([&] { ++interruptions_; }); }
+  size_t interruptions() const {
+    std::lock_guard lock(mutex_);
+    return interruptions_;
+  }
   std::vector<hub::UserCommand> user_commands(const std::string& user) const {
     std::lock_guard lock(mutex_);
     std::vector<hub::UserCommand> out;
@@ -161,6 +166,7 @@ class RecordingHandler : public hub::BrokerEventHandler {
   std::vector<Presence> leaves_;
   std::vector<UserMessage> user_messages_;
   std::vector<hub::UserCommand> user_commands_;
+  size_t interruptions_ = 0;
 };
 
 inline hub::Publication make_publication(const std::string& channel, std::string json) {

@@ -168,6 +168,19 @@ TEST_F(WorkerHubTest, UserMessagesReachEveryConnectionOfTheUser) {
   EXPECT_TRUE(other.messages.empty());
 }
 
+// A network broker that lost its subscriptions for a while: subscribers are sent away with
+// 4502 (reconnect and recover); connections without subscriptions stay.
+TEST_F(WorkerHubTest, InterruptedSubscriptionsCloseSubscribersWith4502) {
+  RecordingPeer& subscriber = connect();
+  RecordingPeer& idle = connect();
+  send(subscriber, R"({"type":"subscribe","id":1,"channel":"room"})");
+  hub_->on_subscriptions_interrupted();
+  on_loop([] {});
+  EXPECT_TRUE(subscriber.closed);
+  EXPECT_EQ(subscriber.close_code, 4502);
+  EXPECT_FALSE(idle.closed);
+}
+
 // Limits (docs/security.md): two connections per user, and a message rate so slow that
 // only the burst of 3 counts within a test, with the third refusal closing.
 class WorkerHubLimitsTest : public WorkerHubTest {

@@ -134,6 +134,14 @@ issuer = "https://login.example.com"
 require_exp = false
 leeway = "30s"
 refresh_before = "2m"
+
+[broker]
+type = "redis"
+redis_address = "10.0.0.5:6380"
+redis_password = "redis-secret"
+redis_database = 2
+redis_prefix = "app1"
+presence_ttl = "20s"
 )";
 
 TEST(ConfigLoader, ReadsEveryKey) {
@@ -190,7 +198,17 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_TRUE(c.admin.enabled);
   EXPECT_EQ(c.admin.password, "a-dashboard-password");
   EXPECT_EQ(c.http.keepalive_timeout, Duration(5'000));
+  EXPECT_EQ(c.broker.type, "redis");
+  EXPECT_EQ(c.broker.redis_address, "10.0.0.5:6380");
+  EXPECT_EQ(c.broker.redis_database, 2u);
+  EXPECT_EQ(c.broker.presence_ttl, Duration(20'000));
   validate(c);
+}
+
+TEST(ConfigLoader, TopLevelBrokerIsShortForBrokerType) {
+  EXPECT_EQ(load("broker = \"redis\"\n").broker.type, "redis");
+  EXPECT_EQ(load("[broker]\ntype = \"memory\"\n").broker.type, "memory");
+  EXPECT_NE(load_error("broker = \"nats\"\n").find("must be one of memory, redis"), std::string::npos);
 }
 
 TEST(ConfigLoader, TheFixtureSetsEveryKeyToANonDefaultValue) {
