@@ -33,11 +33,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node test clients (ws). The lock file pins versions; reinstall only when it changed.
-if [ -f tests/js/package-lock.json ]; then
-  stamp=tests/js/node_modules/.wshub-lock
-  if ! cmp -s tests/js/package-lock.json "$stamp" 2>/dev/null; then
-    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
-    cp tests/js/package-lock.json "$stamp"
+# Node packages: the test clients (tests/js: ws) and the TypeScript SDK's build and test
+# tools (clients/js: typescript, vitest, ws). Each lock file pins versions; a directory is
+# reinstalled only when its lock changed.
+for dir in tests/js clients/js; do
+  [ -f "$dir/package-lock.json" ] || continue
+  stamp=$dir/node_modules/.wshub-lock
+  if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
   fi
-fi
+done
