@@ -367,6 +367,9 @@ std::vector<ConfigKey> make_keys() {
       boolean_key(
           "admin.enabled", "serve the admin dashboard at /admin (on in --dev)",
           [](auto& c) -> auto& { return c.admin.enabled; }),
+      boolean_key(
+          "demos.enabled", "serve the demo applications at / and /demos/ (on in --dev)",
+          [](auto& c) -> auto& { return c.demos.enabled; }),
       secret_key(string_key(
           "admin.password", "the dashboard's login; empty: log in with api.key",
           [](auto& c) -> auto& { return c.admin.password; })),

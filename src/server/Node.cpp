@@ -4,6 +4,7 @@
 #include "broker/MemoryBroker.h"
 #include "server/AdminDashboard.h"
 #include "server/BackendRoutes.h"
+#include "server/DemoPages.h"
 #include "server/Endpoints.h"
 #include "server/ProtocolEndpoint.h"
 
@@ -80,6 +81,13 @@ Node::Node(Config config) {
   server_->add_http_route(std::string(api::HttpApi::kPrefix), http_api_.get(), !separate, separate);
   if (server_->config().admin.enabled) {
     admin_ = std::make_unique<AdminDashboard>(*server_, *hub_, *api_, [this] { return node_info(); });
+  }
+  if (server_->config().demos.enabled) {
+    const Config& c = server_->config();
+    demos_ = std::make_unique<DemoPages>(demo_assets(), demo_sdk_assets(),
+                                         DemoSession{c.dev, c.auth.hmac_secret, c.api.key});
+    server_->add_http_route("/", demos_.get(), true, false, /*exact=*/true);
+    server_->add_http_route(std::string(DemoPages::kPrefix), demos_.get(), true, false);
   }
 }
 
