@@ -64,5 +64,5 @@ client.on("notification", (push) => {
   feed.prepend(el("li", { class: "notification" },
     el("div", {}, line),
     el("div", { class: "muted small" }, `${p.from ? `from ${p.from}, ` : ""}${timeOf(typeof p.at === "number" ? p.at : Date.now())}`)));
-  toast(`🔔 ${line}`);
+  toast(line);
 });

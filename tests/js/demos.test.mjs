@@ -133,6 +133,15 @@ test('the index and the files are served with a strict CSP; unknown paths are 40
   assert.equal((await request(server.port, 'GET', '/healthz')).status, 200);  // "/" is exact
   const bad = await request(server.port, 'GET', '/demos/dev-session?user=%3Cscript%3E');
   assert.equal(bad.status, 400);
+  // The index in the browser links every demo.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 600 } });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+  for (const demo of ['chat', 'notifications', 'whiteboard', 'dashboard']) {
+    assert.equal(await page.getAttribute(`#link-${demo}`, 'href'), `/demos/${demo}.html`);
+  }
+  await screenshot(page, 'demo-index.png');
+  await context.close();
 }));
 
 test('two people chat and see each other online', () => withLog(async () => {
