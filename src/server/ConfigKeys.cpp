@@ -367,12 +367,12 @@ std::vector<ConfigKey> make_keys() {
       boolean_key(
           "admin.enabled", "serve the admin dashboard at /admin (on in --dev)",
           [](auto& c) -> auto& { return c.admin.enabled; }),
-      boolean_key(
-          "demos.enabled", "serve the demo applications at / and /demos/ (on in --dev)",
-          [](auto& c) -> auto& { return c.demos.enabled; }),
       secret_key(string_key(
           "admin.password", "the dashboard's login; empty: log in with api.key",
           [](auto& c) -> auto& { return c.admin.password; })),
+      boolean_key(
+          "demos.enabled", "serve the demo applications at / and /demos/ (on in --dev)",
+          [](auto& c) -> auto& { return c.demos.enabled; }),
       secret_key(string_key(
           "auth.hmac_secret", "secret for HS256/384/512 tokens (at least 32 bytes)",
           [](auto& c) -> auto& { return c.auth.hmac_secret; })),

@@ -5,10 +5,11 @@
 //   GET /demos/<name>       demos/<name>
 //   GET /demos/sdk/<name>   the SDK's ES modules (clients/js, built by tsc at build time)
 //   GET /demos/dev-session?user=<name>   --dev only: {"user","token","api_key"}, a token
-//       for that name signed with auth.hmac_secret and the server API key, so the pages
-//       can sign in as anyone and the notification button can call /api/send. Without
-//       --dev this is 404: outside a loopback playground nothing mints tokens or hands
-//       out the key (the pages then ask for a token and show the curl command only).
+//       for that name signed with --dev's public token secret and --dev's public API key,
+//       so the pages can sign in as anyone and the notification button can call
+//       /api/send. Without --dev, or when a config replaced that secret, it is 404, and
+//       "api_key" is empty when a config replaced the key: nothing mints tokens with a
+//       real secret or hands out a real key (the pages then show the curl command only).
 // Anything else under /demos/ is 404; methods other than GET and HEAD are 405. Every
 // answer carries a strict Content-Security-Policy (this origin only, no inline script).
 #include <span>
@@ -26,9 +27,9 @@ std::span<const EmbeddedFile> demo_assets();
 std::span<const EmbeddedFile> demo_sdk_assets();
 
 struct DemoSession {
-  bool dev = false;          // serve /demos/dev-session
+  bool dev = false;          // serve /demos/dev-session (--dev with its own token secret)
   std::string hmac_secret;   // signs its tokens
-  std::string api_key;       // handed to the page with them
+  std::string api_key;       // handed to the page with them: --dev's key, else empty
 };
 
 class DemoPages final : public http::Handler {

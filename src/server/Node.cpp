@@ -4,6 +4,7 @@
 #include "broker/MemoryBroker.h"
 #include "server/AdminDashboard.h"
 #include "server/BackendRoutes.h"
+#include "server/ConfigLoader.h"
 #include "server/DemoPages.h"
 #include "server/Endpoints.h"
 #include "server/ProtocolEndpoint.h"
@@ -84,8 +85,13 @@ Node::Node(Config config) {
   }
   if (server_->config().demos.enabled) {
     const Config& c = server_->config();
-    demos_ = std::make_unique<DemoPages>(demo_assets(), demo_sdk_assets(),
-                                         DemoSession{c.dev, c.auth.hmac_secret, c.api.key});
+    // The sign-in route mints tokens and hands out the key only while both are --dev's
+    // public ones: a configured secret or key never leaves the server this way.
+    DemoSession session;
+    session.dev = c.dev && c.auth.hmac_secret == kDevHmacSecret;
+    session.hmac_secret = c.auth.hmac_secret;
+    if (c.api.key == kDevApiKey) session.api_key = c.api.key;
+    demos_ = std::make_unique<DemoPages>(demo_assets(), demo_sdk_assets(), std::move(session));
     server_->add_http_route("/", demos_.get(), true, false, /*exact=*/true);
     server_->add_http_route(std::string(DemoPages::kPrefix), demos_.get(), true, false);
   }
