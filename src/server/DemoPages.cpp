@@ -57,13 +57,13 @@ std::string_view query_value(std::string_view query, std::string_view key) {
 }  // namespace
 
 std::string DemoPages::sign_token(std::string_view secret, std::string_view user, long lifetime_seconds) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::string token = auth::base64url::encode(R"({"alg":"HS256","typ":"JWT"})");
   token += '.';
-  token += auth::base64url::encode("{\"sub\":\"" + std::string(user) + "\",\"exp\":" +
-                                   std::to_string(now + lifetime_seconds) + "}");
+  token += auth::base64url::encode("{\"sub\":\"" + std::string(user) +
+                                   "\",\"exp\":" + std::to_string(now + lifetime_seconds) + "}");
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_size = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
@@ -79,7 +79,8 @@ http::Reply DemoPages::dev_session(const http::Request& request) const {
   if (!valid_user(user)) return error_reply(400, "user: 1-32 of A-Z a-z 0-9 _ . -");
   http::Reply ok;
   ok.body = "{\"user\":\"" + std::string(user) + "\",\"token\":\"" +
-            sign_token(session_.hmac_secret, user, 24 * 3600) + "\",\"api_key\":\"" + session_.api_key + "\"}\n";
+            sign_token(session_.hmac_secret, user, 24 * 3600) + "\",\"api_key\":\"" + session_.api_key +
+            "\"}\n";
   add_security_headers(ok);
   ok.headers.emplace_back("Cache-Control", "no-store");
   return ok;

@@ -27,9 +27,9 @@ std::span<const EmbeddedFile> demo_assets();
 std::span<const EmbeddedFile> demo_sdk_assets();
 
 struct DemoSession {
-  bool dev = false;          // serve /demos/dev-session (--dev with its own token secret)
-  std::string hmac_secret;   // signs its tokens
-  std::string api_key;       // handed to the page with them: --dev's key, else empty
+  bool dev = false;         // serve /demos/dev-session (--dev with its own token secret)
+  std::string hmac_secret;  // signs its tokens
+  std::string api_key;      // handed to the page with them: --dev's key, else empty
 };
 
 class DemoPages final : public http::Handler {

@@ -31,8 +31,9 @@ std::string header(const http::Reply& reply, std::string_view name) {
 }
 
 DemoPages pages(bool dev) {
-  return DemoPages(demo_assets(), demo_sdk_assets(),
-                   DemoSession{dev, dev ? "a-secret-of-at-least-32-bytes-0123456789" : "", dev ? "the-key" : ""});
+  return DemoPages(
+      demo_assets(), demo_sdk_assets(),
+      DemoSession{dev, dev ? "a-secret-of-at-least-32-bytes-0123456789" : "", dev ? "the-key" : ""});
 }
 
 TEST(DemoPages, ThePagesAndTheSdkAreInTheBinary) {
@@ -85,7 +86,8 @@ TEST(DemoPages, DevSessionSignsATokenForTheName) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("\"user\":\"alice\""), std::string::npos);
   EXPECT_NE(r.body.find("\"api_key\":\"the-key\""), std::string::npos);
-  for (std::string_view bad : {"", "user=", "user=%3Cscript%3E", "user=a\"b", "user=0123456789012345678901234567890123"}) {
+  for (std::string_view bad :
+       {"", "user=", "user=%3Cscript%3E", "user=a\"b", "user=0123456789012345678901234567890123"}) {
     EXPECT_EQ(get(p, "/demos/dev-session", "GET", bad).status, 400) << bad;
   }
   EXPECT_EQ(get(p, "/demos/dev-session", "POST", "user=alice").status, 405);
