@@ -44,8 +44,8 @@ function request(port, method, path, body, headers = {}) {
   });
 }
 
-async function startServer() {
-  const port = await freePort();
+async function startServer(port) {
+  port ??= await freePort();
   // --dev is what `make run` starts: the demos, the dev token secret and API key.
   const proc = spawn(BIN, ['--dev', '--listen', `127.0.0.1:${port}`, '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => { output += d; });
@@ -277,5 +277,36 @@ test('the live dashboard shows numbers that change', () => withLog(async () => {
     await screenshot(page, 'demo-dashboard.png');
   } finally {
     await closeAll(page, ...clients);
+  }
+}));
+
+test('the chat reconnects after the server restarts and carries on', () => withLog(async () => {
+  let ivan;
+  let judy;
+  try {
+    ivan = await openAs('ivan', '/demos/chat.html?room=random');
+    judy = await openAs('judy', '/demos/chat.html?room=random');
+    await ivan.waitForSelector('#people li[data-user="judy"]', WAIT);
+
+    // The same port again: the pages' SDK reconnects by itself with backoff.
+    const { port } = server;
+    server.proc.kill('SIGTERM');
+    await new Promise((r) => server.proc.once('exit', r));
+    await ivan.waitForSelector('#status:not([data-state="connected"])', WAIT);
+    server = await startServer(port);
+    for (const page of [ivan, judy]) await page.waitForSelector('#status[data-state="connected"]', { timeout: 30000 });
+
+    // Presence and messages work again in both directions.
+    await ivan.waitForSelector('#people li[data-user="judy"]', WAIT);
+    await judy.fill('#composer-input', 'back after the restart');
+    await judy.click('#send');
+    await ivan.waitForSelector('#messages .message:has-text("back after the restart")', WAIT);
+    await ivan.fill('#composer-input', 'welcome back');
+    await ivan.click('#send');
+    await judy.waitForSelector('#messages .message:has-text("welcome back")', WAIT);
+  } finally {
+    // The restart shows up as failed reconnect attempts in the console; nothing else may.
+    for (const p of [ivan, judy]) if (p) p.problems = p.problems.filter((m) => !/WebSocket connection|ERR_CONNECTION_REFUSED/.test(m));
+    await closeAll(ivan, judy);
   }
 }));
