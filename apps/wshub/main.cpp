@@ -74,6 +74,9 @@ int main(int argc, char** argv, char** envp) {
     spdlog::info("admin dashboard: {}://{}:{}/admin (log in with {})", config->tls.enabled() ? "https" : "http", host,
                  server->port(), config->admin.password.empty() ? "the api.key" : "admin.password");
   }
+  if (config->demos.enabled) {
+    spdlog::info("demos: {}://{}:{}/", config->tls.enabled() ? "https" : "http", host, server->port());
+  }
   std::fflush(stdout);
 
   // SIGHUP: the configuration is read again from the same command line, file and

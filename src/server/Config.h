@@ -60,6 +60,11 @@ struct AdminConfig {
   std::string password;  // [admin] password: log in with it; empty: log in with the api.key
 };
 
+// [demos]: the demo applications at / and /demos/ (demos/README.md).
+struct DemosConfig {
+  bool enabled = false;  // [demos] enabled: serve the demo pages (on in --dev)
+};
+
 struct LogConfig {
   std::string level = "info";   // [log] level: trace, debug, info, warn, error, off
   std::string format = "text";  // [log] format: text or json
@@ -157,6 +162,7 @@ struct Config {
   ApiConfig api;
   AdminConfig admin;
   BrokerConfig broker;
+  DemosConfig demos;
 };
 
 }  // namespace wshub::server

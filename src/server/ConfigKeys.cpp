@@ -395,6 +395,9 @@ std::vector<ConfigKey> make_keys() {
       secret_key(string_key(
           "admin.password", "the dashboard's login; empty: log in with api.key",
           [](auto& c) -> auto& { return c.admin.password; })),
+      boolean_key(
+          "demos.enabled", "serve the demo applications at / and /demos/ (on in --dev)",
+          [](auto& c) -> auto& { return c.demos.enabled; }),
       secret_key(string_key(
           "auth.hmac_secret", "secret for HS256/384/512 tokens (at least 32 bytes)",
           [](auto& c) -> auto& { return c.auth.hmac_secret; })),

@@ -413,6 +413,10 @@ void apply_dev_mode(Config& config) {
   // because --dev listens on loopback; a configured api.key replaces it.
   config.api.key = std::string(kDevApiKey);
   config.admin.enabled = true;  // /admin, logging in with that key (or admin.password)
+  // The demo pages at /, and a well-known token secret so they can sign in as any name
+  // (/demos/dev-session, --dev only). A configured auth.hmac_secret replaces it.
+  config.demos.enabled = true;
+  config.auth.hmac_secret = std::string(kDevHmacSecret);
   // Every client of a playground (browser tabs, load generators) comes from loopback and
   // connects and sends as fast as it likes: the node-wide, per-address, accept and
   // message rate limits are off. The per-user cap stays; a config file turns any back on.

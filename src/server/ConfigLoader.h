@@ -46,6 +46,8 @@ void apply_dev_mode(Config& config);
 
 // The server API key of --dev (loopback only; documented in docs/server-api.md).
 inline constexpr std::string_view kDevApiKey = "wshub-dev-api-key";
+// --dev's token secret, for the demos' sign-in (server/DemoPages.h). Public, like the key.
+inline constexpr std::string_view kDevHmacSecret = "wshub-dev-hmac-secret-for-demos-only-0123";
 // A shorter api.key is refused: it would be guessable.
 inline constexpr size_t kMinApiKeyBytes = 16;
 // admin.password is typed by people, not generated: still, not a short one.

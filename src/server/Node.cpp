@@ -5,6 +5,8 @@
 #include "server/AdminDashboard.h"
 #include "server/BackendRoutes.h"
 #include "server/BrokerFactory.h"
+#include "server/ConfigLoader.h"
+#include "server/DemoPages.h"
 #include "server/Endpoints.h"
 #include "server/Logging.h"
 #include "server/NodeMetrics.h"
@@ -88,6 +90,18 @@ Node::Node(Config config) {
   server_->add_http_route(std::string(api::HttpApi::kPrefix), http_api_.get(), !separate, separate);
   if (server_->config().admin.enabled) {
     admin_ = std::make_unique<AdminDashboard>(*server_, *hub_, *api_, [this] { return node_info(); });
+  }
+  if (server_->config().demos.enabled) {
+    const Config& c = server_->config();
+    // The sign-in route mints tokens and hands out the key only while both are --dev's
+    // public ones: a configured secret or key never leaves the server this way.
+    DemoSession session;
+    session.dev = c.dev && c.auth.hmac_secret == kDevHmacSecret;
+    session.hmac_secret = c.auth.hmac_secret;
+    if (c.api.key == kDevApiKey) session.api_key = c.api.key;
+    demos_ = std::make_unique<DemoPages>(demo_assets(), demo_sdk_assets(), std::move(session));
+    server_->add_http_route("/", demos_.get(), true, false, /*exact=*/true);
+    server_->add_http_route(std::string(DemoPages::kPrefix), demos_.get(), true, false);
   }
   add_operations_endpoints();
 }

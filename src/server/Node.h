@@ -20,6 +20,7 @@ class ProtocolEndpoint;
 class EchoEndpoint;
 class BackendRoutes;
 class AdminDashboard;
+class DemoPages;
 class MetricsEndpoint;
 class ReadinessEndpoint;
 }  // namespace wshub::server
@@ -82,6 +83,7 @@ class Node {
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   // Last: freed after the workers are gone (its sessions and timers live on their loops).
   std::unique_ptr<AdminDashboard> admin_;
+  std::unique_ptr<DemoPages> demos_;
 };
 
 // The hub's options from the configuration ([client], [channels], [namespaces]).

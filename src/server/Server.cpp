@@ -85,8 +85,8 @@ void Server::add_endpoint(std::string path, WebSocketBehavior* behavior) {
   context_.endpoints.emplace_back(std::move(path), behavior);
 }
 
-void Server::add_http_route(std::string prefix, http::Handler* handler, bool on_main, bool on_api) {
-  context_.http_routes.push_back(HttpRoute{std::move(prefix), handler, on_main, on_api});
+void Server::add_http_route(std::string prefix, http::Handler* handler, bool on_main, bool on_api, bool exact) {
+  context_.http_routes.push_back(HttpRoute{std::move(prefix), handler, on_main, on_api, exact});
 }
 
 void Server::start() {

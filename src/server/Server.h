@@ -28,7 +28,8 @@ class Server {
   void add_endpoint(std::string path, WebSocketBehavior* behavior);
   // Before start(): serve plain HTTP requests under `prefix` with `handler` (thread-safe,
   // like a behavior), on the main listener and/or the api_listen one.
-  void add_http_route(std::string prefix, http::Handler* handler, bool on_main, bool on_api);
+  void add_http_route(std::string prefix, http::Handler* handler, bool on_main, bool on_api,
+                      bool exact = false);
 
   void start();
   // Any thread, idempotent: stop accepting, close every connection with 1001, let the

@@ -288,7 +288,7 @@ WebSocketBehavior* Worker::behavior_for(std::string_view path) const {
 http::Handler* Worker::http_handler_for(std::string_view path, bool api_listener) const {
   for (const HttpRoute& route : context_.http_routes) {
     if (!(api_listener ? route.on_api : route.on_main)) continue;
-    if (path.starts_with(route.prefix)) return route.handler;
+    if (route.exact ? path == route.prefix : path.starts_with(route.prefix)) return route.handler;
   }
   return nullptr;
 }

@@ -39,6 +39,7 @@ struct HttpRoute {
   http::Handler* handler = nullptr;
   bool on_main = true;  // served on server.listen
   bool on_api = true;   // served on server.api_listen
+  bool exact = false;   // only the path equal to `prefix` ("/": the demos' index, not every path)
 };
 
 // What all workers share, read-only after start-up.

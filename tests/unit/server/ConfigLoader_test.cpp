@@ -125,6 +125,9 @@ key = "an-api-key-of-at-least-16-bytes"
 enabled = true
 password = "a-dashboard-password"
 
+[demos]
+enabled = true
+
 [auth]
 hmac_secret = "a-secret-of-at-least-thirty-two-bytes"
 public_key_file = ["/etc/wshub/rsa.pem", "k1=/etc/wshub/ec.pem"]
@@ -197,6 +200,7 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.api.key, "an-api-key-of-at-least-16-bytes");
   EXPECT_TRUE(c.admin.enabled);
   EXPECT_EQ(c.admin.password, "a-dashboard-password");
+  EXPECT_TRUE(c.demos.enabled);
   EXPECT_EQ(c.http.keepalive_timeout, Duration(5'000));
   EXPECT_EQ(c.broker.type, "redis");
   EXPECT_EQ(c.broker.redis_address, "10.0.0.5:6380");
@@ -363,6 +367,9 @@ TEST(ConfigLoader, DevModeSetsItsDefaults) {
   EXPECT_EQ(c.limits.accept_rate, 0u);
   EXPECT_EQ(c.limits.message_rate, 0u);
   EXPECT_EQ(c.limits.max_connections_per_user, Config{}.limits.max_connections_per_user);
+  // The demos at /, signing in with the public dev token secret (server/DemoPages.h).
+  EXPECT_TRUE(c.demos.enabled);
+  EXPECT_EQ(c.auth.hmac_secret, kDevHmacSecret);
   validate(c);
 }
 
