@@ -22,6 +22,25 @@ from wshub_testlib import (OP_TEXT, Closed, RawClient, Server, ServerTestCase, m
 SECRET = "limits-test-secret-of-at-least-32-bytes"
 
 
+def wait_for_open_connections(port, at_most, timeout=5):
+    """Polls /metrics until the server holds at most `at_most` TCP connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        sock.close()
+        value = next((float(line.split()[1]) for line in data.decode().splitlines()
+                      if line.startswith("wshub_connections ")), None)
+        if value is not None and value <= at_most:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server still holds {value} connections")
+        time.sleep(0.02)
+
+
 def hs256_token(user, secret=SECRET):
     def b64(data):
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -83,6 +102,9 @@ class ConnectionCaps(ServerTestCase):
     def tearDown(self):
         for c in self.clients:
             c.close()
+        # The tests share one server: the next one starts only when these closes have
+        # reached it, or its first upgrades would meet this test's connections in the caps.
+        wait_for_open_connections(self.server.port, at_most=1)  # the scrape's own
 
     def admit(self, source):
         status, _, body, client = upgrade(self.server.port, source)
