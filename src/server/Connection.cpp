@@ -365,6 +365,9 @@ void Connection::handle_websocket_bytes(std::span<std::byte> bytes) {
 // HTTP phase
 
 void Connection::handle_http_bytes(std::span<const std::byte> bytes) {
+  // After a request that ends the connection nothing more is read: dropped, not buffered
+  // while the answers before it are still coming.
+  if (http_->last_taken) return;
   http_->buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   handle_buffered_requests();
   if (state_ != State::http || !http_ || http_->last_taken) return;
@@ -424,6 +427,7 @@ bool Connection::handle_http_request() {
     std::string response = http::make_response(result.http_status, "application/json", body, false);
     // Answered after the requests before it, then the connection ends.
     http_->last_taken = true;
+    http_->buffer.clear();
     http_->replies.push_back(HttpState::Reply(++http_->requests, false));
     queue_http_response(http_->requests, std::move(response));
     return false;
@@ -504,12 +508,12 @@ bool Connection::handle_http_request() {
       worker->post_http_reply(id, sequence, std::move(reply));
     });
     // `request` views the buffer: dropped only now.
-    http_->buffer.erase(0, result.consumed);
+    http_->buffer.erase(0, keep_alive ? result.consumed : http_->buffer.size());
     http_->parser.reset();
     return keep_alive;
   }
   std::string response = worker_.respond_http(request);
-  http_->buffer.erase(0, result.consumed);
+  http_->buffer.erase(0, keep_alive ? result.consumed : http_->buffer.size());
   http_->parser.reset();
   queue_http_response(sequence, std::move(response));
   return keep_alive;
