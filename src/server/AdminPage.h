@@ -9,6 +9,7 @@
 
 #include "http/Handler.h"
 #include "server/EmbeddedFile.h"
+#include "server/StaticReplies.h"
 
 namespace wshub::server {
 
@@ -19,9 +20,7 @@ class AdminPage final : public http::Handler {
   void handle(const http::Request& request, http::ReplyCallback reply) override;
 
   static constexpr std::string_view kPrefix = "/admin";
-  static constexpr std::string_view kContentSecurityPolicy =
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  static constexpr std::string_view kContentSecurityPolicy = kStaticContentSecurityPolicy;
 
  private:
   std::span<const EmbeddedFile> files_;

@@ -12,23 +12,6 @@ namespace wshub::server {
 
 namespace {
 
-void add_security_headers(http::Reply& reply) {
-  reply.headers.emplace_back("Content-Security-Policy", std::string(DemoPages::kContentSecurityPolicy));
-  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  reply.headers.emplace_back("X-Frame-Options", "DENY");
-  reply.headers.emplace_back("Referrer-Policy", "no-referrer");
-  reply.headers.emplace_back("Cache-Control", "no-cache");
-}
-
-http::Reply error_reply(int status, std::string_view message) {
-  http::Reply reply;
-  reply.status = status;
-  reply.body =
-      "{\"error\":{\"code\":" + std::to_string(status) + ",\"message\":\"" + std::string(message) + "\"}}\n";
-  add_security_headers(reply);
-  return reply;
-}
-
 // A user name the demos accept: 1-32 of [A-Za-z0-9_.-]. Nothing to escape in JSON.
 bool valid_user(std::string_view user) {
   if (user.empty() || user.size() > 32) return false;
@@ -74,28 +57,22 @@ std::string DemoPages::sign_token(std::string_view secret, std::string_view user
 }
 
 http::Reply DemoPages::dev_session(const http::Request& request) const {
-  if (!session_.dev || session_.hmac_secret.empty()) return error_reply(404, "not found");
+  if (!session_.dev || session_.hmac_secret.empty()) return static_error_reply(404, "not found");
   std::string_view user = query_value(request.query, "user");
-  if (!valid_user(user)) return error_reply(400, "user: 1-32 of A-Z a-z 0-9 _ . -");
+  if (!valid_user(user)) return static_error_reply(400, "user: 1-32 of A-Z a-z 0-9 _ . -");
   http::Reply ok;
   ok.body = "{\"user\":\"" + std::string(user) + "\",\"token\":\"" +
             sign_token(session_.hmac_secret, user, 24 * 3600) + "\",\"api_key\":\"" + session_.api_key +
             "\"}\n";
-  add_security_headers(ok);
-  ok.headers.emplace_back("Cache-Control", "no-store");
+  add_static_headers(ok, "no-store");  // a token: kept by no cache
   return ok;
 }
 
 void DemoPages::handle(const http::Request& request, http::ReplyCallback reply) {
   std::string_view path = request.path;
   const bool readable = request.method == "GET" || request.method == "HEAD";
-  auto refuse_method = [&] {
-    http::Reply refused = error_reply(405, "use GET");
-    refused.headers.emplace_back("Allow", "GET, HEAD");
-    reply(std::move(refused));
-  };
   if (path == "/demos/dev-session") {
-    if (!readable) return refuse_method();
+    if (!readable) return reply(static_method_refused());
     return reply(dev_session(request));
   }
   const EmbeddedFile* file = nullptr;
@@ -106,13 +83,9 @@ void DemoPages::handle(const http::Request& request, http::ReplyCallback reply) 
   } else if (path.starts_with(kPrefix)) {
     file = find_embedded_file(pages_, path.substr(kPrefix.size()));
   }
-  if (!file) return reply(error_reply(404, "not found"));
-  if (!readable) return refuse_method();
-  http::Reply ok;
-  ok.content_type = std::string(content_type_for(file->name));
-  ok.body = std::string(file->data);  // HEAD: the engine sends the headers only
-  add_security_headers(ok);
-  reply(std::move(ok));
+  if (!file) return reply(static_error_reply(404, "not found"));
+  if (!readable) return reply(static_method_refused());
+  reply(static_file_reply(*file));
 }
 
 }  // namespace wshub::server

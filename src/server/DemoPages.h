@@ -17,6 +17,7 @@
 
 #include "http/Handler.h"
 #include "server/EmbeddedFile.h"
+#include "server/StaticReplies.h"
 
 namespace wshub::server {
 
@@ -40,9 +41,7 @@ class DemoPages final : public http::Handler {
   void handle(const http::Request& request, http::ReplyCallback reply) override;
 
   static constexpr std::string_view kPrefix = "/demos/";
-  static constexpr std::string_view kContentSecurityPolicy =
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  static constexpr std::string_view kContentSecurityPolicy = kStaticContentSecurityPolicy;
 
   // An HS256 JWT for `user`, valid for `lifetime_seconds` from now.
   static std::string sign_token(std::string_view secret, std::string_view user, long lifetime_seconds);

@@ -4,9 +4,6 @@ timeout, rate limit), stats that follow real clients, API calls over the socket 
 connections search by user and by channel, disconnect), the `connections` method over
 HTTP, and the dashboard off unless configured (on in --dev)."""
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import subprocess
 import time
@@ -14,7 +11,7 @@ import unittest
 
 import websockets
 
-from wshub_testlib import WSHUB_BIN, Server, http_request, main, needs_own_server
+from wshub_testlib import hs256_token, WSHUB_BIN, Server, http_request, main, needs_own_server
 
 API_KEY = "admin-test-api-key-0123456789"
 PASSWORD = "a long admin password"
@@ -28,15 +25,8 @@ CONFIG = {
 }
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def token_for(user):
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64url(json.dumps({"sub": user, "exp": int(time.time()) + 3600}).encode())
-    signature = hmac.new(SECRET.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
-    return f"{header}.{body}.{b64url(signature)}"
+    return hs256_token({"sub": user, "exp": int(time.time()) + 3600}, SECRET)
 
 
 def run(coro):

@@ -5,9 +5,6 @@ user-addressed sends and server API disconnects across nodes, and Redis going aw
 answers 503, connections stay up) and coming back (fan-out resumes, subscribers are told to
 recover with 4502)."""
 import asyncio
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -20,7 +17,7 @@ import unittest
 
 import websockets
 
-from wshub_testlib import Server, free_port, main, needs_own_server
+from wshub_testlib import hs256_token, Server, free_port, main, needs_own_server
 
 API_KEY = "cluster-api-key-0123456789abcdef"
 SECRET = "cluster-test-secret-of-32-bytes!!!!!"
@@ -57,15 +54,8 @@ class Redis:
             self.proc.wait(5)
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def token_for(user):
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64url(json.dumps({"sub": user, "exp": int(time.time()) + 3600}).encode())
-    signature = hmac.new(SECRET.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
-    return f"{header}.{body}.{b64url(signature)}"
+    return hs256_token({"sub": user, "exp": int(time.time()) + 3600}, SECRET)
 
 
 def node_config(redis_port, prefix, presence_ttl="1m"):

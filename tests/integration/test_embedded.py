@@ -2,9 +2,6 @@
 C++ type handlers, a user-addressed message on all of a user's connections (spread over
 both workers), publishing from a handler, and an answer given later from another thread."""
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import os
 import signal
@@ -14,25 +11,14 @@ import unittest
 
 import websockets
 
-from wshub_testlib import free_port, main, needs_own_server
+from wshub_testlib import hs256_token, free_port, main, needs_own_server
 
 EXAMPLES = os.environ.get("WSHUB_EXAMPLES_DIR", os.path.join(os.path.dirname(__file__), "../../build/examples"))
 SECRET = "embedded-chat-test-secret-of-32-bytes!"
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def hs256_token(claims, secret=SECRET):
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64url(json.dumps(claims).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
-    return f"{header}.{body}.{b64url(signature)}"
-
-
 def token_for(user):
-    return hs256_token({"sub": user, "exp": int(time.time()) + 3600})
+    return hs256_token({"sub": user, "exp": int(time.time()) + 3600}, SECRET)
 
 
 async def connect(url, user):

@@ -6,8 +6,6 @@ existing per-connection limits: subscriptions, channel name length, payload size
 length, and the Origin allow-list with patterns."""
 import asyncio
 import base64
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -16,7 +14,7 @@ import unittest
 
 import websockets
 
-from wshub_testlib import (OP_TEXT, Closed, RawClient, Server, ServerTestCase, main, needs_own_server,
+from wshub_testlib import (hs256_token, OP_TEXT, Closed, RawClient, Server, ServerTestCase, main, needs_own_server,
                            parse_http_response)
 
 SECRET = "limits-test-secret-of-at-least-32-bytes"
@@ -41,13 +39,8 @@ def wait_for_open_connections(port, at_most, timeout=5):
         time.sleep(0.02)
 
 
-def hs256_token(user, secret=SECRET):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": user, "exp": int(time.time()) + 3600}).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
-    return f"{header}.{body}.{b64(signature)}"
+def user_token(user, secret=SECRET):
+    return hs256_token({"sub": user, "exp": int(time.time()) + 3600}, secret)
 
 
 def upgrade(port, source="127.0.0.1", path="/echo", headers=None, timeout=5):
@@ -178,7 +171,7 @@ class PerUserCap(unittest.TestCase):
 
     async def connect_as(self, user):
         ws = await websockets.connect(self.url)
-        await ws.send(json.dumps({"type": "connect", "id": 1, "token": hs256_token(user)}))
+        await ws.send(json.dumps({"type": "connect", "id": 1, "token": user_token(user)}))
         return ws, json.loads(await asyncio.wait_for(ws.recv(), 5))
 
     async def ping(self, ws):

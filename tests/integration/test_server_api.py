@@ -4,8 +4,6 @@ success, 401/400/404/405/413, idempotent retries, keep-alive and pipelining, and
 api_listen address."""
 import asyncio
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import socket
@@ -14,7 +12,7 @@ import unittest
 
 import websockets
 
-from wshub_testlib import Server, free_port, main, needs_own_server
+from wshub_testlib import hs256_token, Server, free_port, main, needs_own_server
 
 API_KEY = "test-api-key-0123456789abcdef"
 SECRET = "server-api-test-secret-of-32-bytes!!"
@@ -31,15 +29,8 @@ CONFIG = {
 }
 
 
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def token_for(user):
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64url(json.dumps({"sub": user, "exp": int(time.time()) + 3600}).encode())
-    signature = hmac.new(SECRET.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
-    return f"{header}.{body}.{b64url(signature)}"
+    return hs256_token({"sub": user, "exp": int(time.time()) + 3600}, SECRET)
 
 
 class Api:

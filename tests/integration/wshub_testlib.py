@@ -4,6 +4,9 @@ conformance cases that real client libraries refuse to produce).
 
 Every wait has a deadline: a test may fail, it may never hang."""
 import base64
+import hashlib
+import hmac
+import json
 import os
 import signal
 import socket
@@ -23,6 +26,18 @@ WSHUB_BIN = os.environ.get("WSHUB_BIN", os.path.join(os.path.dirname(__file__), 
 # tests that need their own server or configuration are skipped.
 TEST_URL = os.environ.get("WSHUB_TEST_URL")
 needs_own_server = unittest.skipIf(TEST_URL, "needs its own wshub with its own configuration (WSHUB_TEST_URL set)")
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_token(claims, secret):
+    """A JWT signed with HS256, as a back-end would mint it."""
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{b64url(signature)}"
 
 
 def free_port():

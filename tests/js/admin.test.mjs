@@ -5,17 +5,14 @@
 // ctest; build/test-output otherwise).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
-import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import WebSocket from 'ws';
 import { chromium } from 'playwright-core';
+import { freePort, spawnWshub } from './wshub-process.mjs';
 
-const BIN = process.env.WSHUB_BIN ?? new URL('../../build/wshub', import.meta.url).pathname;
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? new URL('../../build/test-output', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
@@ -32,42 +29,13 @@ let server;
 let output = '';
 let browser;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function healthz(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => { req.destroy(); resolve(false); });
-    req.on('error', () => resolve(false));
-  });
-}
-
 async function startServer() {
   const port = await freePort();
   const config = join(dir, 'admin.toml');
   writeFileSync(config, `[server]\nlisten = "127.0.0.1:${port}"\nworkers = 2\n` +
     `[client]\nallow_anonymous = true\n[channels]\nsubscribe = "anyone"\n` +
     `[auth]\nhmac_secret = "${HMAC_SECRET}"\n[api]\nkey = "admin-test-api-key-0123456789"\n[admin]\nenabled = true\npassword = "${PASSWORD}"\n`);
-  const proc = spawn(BIN, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`wshub exited: ${output}`);
-    if (await healthz(port)) return { port, proc };
-    if (Date.now() > deadline) throw new Error(`wshub not ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return spawnWshub(['--config', config], port, { onOutput: (d) => { output += d; } });
 }
 
 function open(url) {

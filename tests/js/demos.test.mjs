@@ -6,14 +6,12 @@
 // Screenshots go to the build's test output (TEST_OUTPUT_DIR, set by ctest).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import net from 'node:net';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
+import { freePort, spawnWshub } from './wshub-process.mjs';
 
-const BIN = process.env.WSHUB_BIN ?? new URL('../../build/wshub', import.meta.url).pathname;
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? new URL('../../build/test-output', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = { timeout: 15000 };
@@ -21,15 +19,6 @@ const WAIT = { timeout: 15000 };
 let server;
 let output = '';
 let browser;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function request(port, method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
@@ -47,17 +36,9 @@ function request(port, method, path, body, headers = {}) {
 async function startServer(port) {
   port ??= await freePort();
   // --dev is what `make run` starts: the demos, the dev token secret and API key.
-  const proc = spawn(BIN, ['--dev', '--listen', `127.0.0.1:${port}`, '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`wshub exited: ${output}`);
-    const ok = await request(port, 'GET', '/healthz').then((r) => r.status === 200, () => false);
-    if (ok) return { port, proc };
-    if (Date.now() > deadline) throw new Error(`wshub not ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return spawnWshub(['--dev', '--listen', `127.0.0.1:${port}`, '--workers', '2'], port,
+    { ready: (p) => request(p, 'GET', '/healthz').then((r) => r.status === 200, () => false),
+      onOutput: (d) => { output += d; } });
 }
 
 // A page as `user` (its own browser context: its own localStorage), failing the test on

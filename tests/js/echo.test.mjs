@@ -2,37 +2,16 @@
 // wss://, with and without permessage-deflate, fragmented sends, 16 MiB, many clients.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import http from 'node:http';
 import WebSocket from 'ws';
+import { freePort, healthz, spawnWshub } from './wshub-process.mjs';
 
-const BIN = process.env.WSHUB_BIN ?? new URL('../../build/wshub', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'wshub-js-'));
 const servers = [];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function healthz(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => { req.destroy(); resolve(false); });
-    req.on('error', () => resolve(false));
-  });
-}
 
 // Starts build/wshub with a generated config on a free port and waits for GET /healthz
 // (plain HTTP only: the TLS server is probed with a TLS handshake by open() instead).
@@ -40,19 +19,9 @@ async function startServer(name, extra = '', tls = false) {
   const port = await freePort();
   const config = join(dir, `${name}.toml`);
   writeFileSync(config, `[server]\nlisten = "127.0.0.1:${port}"\nworkers = 2\n[endpoints]\necho = true\n${extra}`);
-  const proc = spawn(BIN, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  servers.push({ name, proc, output: () => output });
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`wshub exited: ${output}`);
-    const ok = tls ? await tcpOpen(port) : await healthz(port);
-    if (ok) return { port, proc, output: () => output };
-    if (Date.now() > deadline) throw new Error(`wshub not ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const server = await spawnWshub(['--config', config], port, { ready: tls ? tcpOpen : healthz });
+  servers.push({ name, proc: server.proc, output: server.output });
+  return server;
 }
 
 function tcpOpen(port) {

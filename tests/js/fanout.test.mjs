@@ -4,37 +4,14 @@
 // library. Run with the open-files soft limit raised to the hard one (tests/CMakeLists.txt).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
-import http from 'node:http';
 import WebSocket from 'ws';
+import { freePort, spawnWshub } from './wshub-process.mjs';
 
-const BIN = process.env.WSHUB_BIN ?? new URL('../../build/wshub', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'wshub-js-fanout-'));
 let server;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function healthz(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => { req.destroy(); resolve(false); });
-    req.on('error', () => resolve(false));
-  });
-}
 
 async function startServer() {
   const port = await freePort();
@@ -42,17 +19,7 @@ async function startServer() {
   writeFileSync(config, `[server]\nlisten = "127.0.0.1:${port}"\nworkers = 2\n` +
     `[client]\nallow_anonymous = true\n` +
     `[channels]\nsubscribe = "anyone"\npublish = "anyone"\nhistory_size = 1000\n`);
-  const proc = spawn(BIN, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`wshub exited: ${output}`);
-    if (await healthz(port)) return { port, proc, output: () => output };
-    if (Date.now() > deadline) throw new Error(`wshub not ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return spawnWshub(['--config', config], port);
 }
 
 after(async () => {
