@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
-#include <future>
 #include <thread>
 
 #include "broker/MemoryBroker.h"
 #include "hub/Hub.h"
+#include "loop_thread.h"
 #include "recording_peer.h"
 
 namespace wshub::hub {
@@ -45,24 +45,18 @@ class ClientExpiryTest : public ::testing::Test {
     options.connect_timeout = 300ms;
     options.refresh_before = 30s;  // longer than the tokens: the half-life rule decides
     hub_ = std::make_unique<Hub>(std::move(options), broker_, &authenticator_);
-    worker_ = &hub_->add_worker(loop_);
-    thread_ = std::thread([this] { loop_.run(); });
+    worker_ = &hub_->add_worker(loop_thread_.loop());
+    loop_thread_.start();
   }
   void TearDown() override {
     on_loop([this] { peers_.clear(); });
-    loop_.stop();
-    thread_.join();
+    loop_thread_.stop();
     hub_.reset();
   }
 
   template <typename F>
   void on_loop(F&& f) {
-    std::promise<void> done;
-    loop_.post([&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
+    loop_thread_.run(f, false);
   }
 
   RecordingPeer& open(std::optional<Credentials> credentials = std::nullopt) {
@@ -105,10 +99,9 @@ class ClientExpiryTest : public ::testing::Test {
 
   TtlAuthenticator authenticator_;
   broker::MemoryBroker broker_;
-  net::EventLoop loop_;
+  LoopThread loop_thread_;
   std::unique_ptr<Hub> hub_;
   WorkerHub* worker_ = nullptr;
-  std::thread thread_;
   std::vector<std::unique_ptr<RecordingPeer>> peers_;
 };
 
@@ -189,11 +182,11 @@ TEST_F(ClientExpiryTest, ClosingCancelsTheTimer) {
   RecordingPeer& peer = open(Credentials{"frank", {}, Clock::now() + 200ms, {}});
   on_loop([&] {
     peer.disconnect(disconnect::normal);
-    EXPECT_EQ(loop_.timers().size(), 1u);  // only the reaper that frees the client
+    EXPECT_EQ(loop_thread_.loop().timers().size(), 1u);  // only the reaper that frees the client
   });
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(messages(peer).size(), 0u);
-  on_loop([&] { EXPECT_EQ(loop_.timers().size(), 0u); });
+  on_loop([&] { EXPECT_EQ(loop_thread_.loop().timers().size(), 0u); });
 }
 
 TEST_F(ClientExpiryTest, NoConnectInTimeIs4005AndAConnectCancelsTheDeadline) {

@@ -8,6 +8,7 @@
 #include "broker/MemoryBroker.h"
 #include "hub/ConnectionQuery.h"
 #include "hub/Hub.h"
+#include "loop_thread.h"
 #include "recording_peer.h"
 
 namespace wshub::hub {
@@ -23,27 +24,18 @@ class ConnectionQueryTest : public ::testing::Test {
     options.namespaces = NamespaceTable(ns);
     options.namespaces.set_fallback_to_default(true);  // "chat:lobby" without a [namespaces.chat]
     hub_ = std::make_unique<Hub>(std::move(options), broker_);
-    worker_ = &hub_->add_worker(loop_);
-    thread_ = std::thread([this] { loop_.run(); });
+    worker_ = &hub_->add_worker(loop_thread_.loop());
+    loop_thread_.start();
   }
   void TearDown() override {
     on_loop([this] { peers_.clear(); });
-    loop_.stop();
-    thread_.join();
+    loop_thread_.stop();
     hub_.reset();
   }
 
   template <typename F>
   void on_loop(F&& f) {
-    std::promise<void> done;
-    loop_.post([&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-    std::promise<void> drained;
-    loop_.post([&] { drained.set_value(); });
-    drained.get_future().wait();
+    loop_thread_.run(f, true);
   }
 
   RecordingPeer& connect(std::string user, std::vector<std::string> channels) {
@@ -77,10 +69,9 @@ class ConnectionQueryTest : public ::testing::Test {
   }
 
   broker::MemoryBroker broker_;
-  net::EventLoop loop_;
+  LoopThread loop_thread_;
   std::unique_ptr<Hub> hub_;
   WorkerHub* worker_ = nullptr;
-  std::thread thread_;
   std::vector<std::unique_ptr<RecordingPeer>> peers_;
 };
 

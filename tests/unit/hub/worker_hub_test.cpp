@@ -4,11 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include <future>
-#include <thread>
 
 #include "broker/MemoryBroker.h"
 #include "hub/Hub.h"
+#include "loop_thread.h"
 #include "recording_peer.h"
 #include "ws/FramedMessage.h"
 
@@ -27,13 +26,12 @@ class WorkerHubTest : public ::testing::Test {
     options.namespaces = NamespaceTable(ns);
     configure(options);
     hub_ = std::make_unique<Hub>(std::move(options), broker_);
-    worker_ = &hub_->add_worker(loop_);
-    thread_ = std::thread([this] { loop_.run(); });
+    worker_ = &hub_->add_worker(loop_thread_.loop());
+    loop_thread_.start();
   }
   void TearDown() override {
     on_loop([this] { peers_.clear(); });
-    loop_.stop();
-    thread_.join();
+    loop_thread_.stop();
     hub_.reset();
   }
 
@@ -42,15 +40,7 @@ class WorkerHubTest : public ::testing::Test {
   // Runs `f` on the worker's loop and waits; then lets posted deliveries run too.
   template <typename F>
   void on_loop(F&& f) {
-    std::promise<void> done;
-    loop_.post([&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-    std::promise<void> drained;  // a second pass: tasks posted by the first have run
-    loop_.post([&] { drained.set_value(); });
-    drained.get_future().wait();
+    loop_thread_.run(f, true);
   }
 
   RecordingPeer& connect() {
@@ -70,10 +60,9 @@ class WorkerHubTest : public ::testing::Test {
   }
 
   broker::MemoryBroker broker_;
-  net::EventLoop loop_;
+  LoopThread loop_thread_;
   std::unique_ptr<Hub> hub_;
   WorkerHub* worker_ = nullptr;
-  std::thread thread_;
   std::vector<std::unique_ptr<RecordingPeer>> peers_;
 };
 
