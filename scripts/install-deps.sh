@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libsimdjson-dev libmsgpack-cxx-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server            # the Redis broker (docs/clustering.md) and its tests
+  libnats-dev nats-server               # the NATS broker (docs/clustering.md) and its tests
   python3 python3-websockets python3-msgpack   # integration test clients
   nodejs openssl curl procps
   chromium                              # the admin page test (headless, driven by playwright-core)
