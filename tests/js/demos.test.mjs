@@ -2,7 +2,9 @@
 // playwright-core, against the real build/wshub in --dev (which serves them at /).
 // Two browser contexts are two people: they chat and see each other online; a
 // notification sent through the server API pops up in the user's page; strokes drawn in
-// one whiteboard appear in the other; the live dashboard shows numbers that change.
+// one whiteboard appear in the other; the live dashboard shows numbers that change; a
+// page whose server restarts shows what was published meanwhile (two nodes on a real
+// redis-server, so the messages outlive the restart).
 // Screenshots go to the build's test output (TEST_OUTPUT_DIR, set by ctest).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
-import { freePort, spawnWshub } from './wshub-process.mjs';
+import { freePort, spawnRedis, spawnWshub } from './wshub-process.mjs';
 
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? new URL('../../build/test-output', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -33,24 +35,31 @@ function request(port, method, path, body, headers = {}) {
   });
 }
 
-async function startServer(port) {
+async function startServer(port, env) {
   port ??= await freePort();
   // --dev is what `make run` starts: the demos, the dev token secret and API key.
   return spawnWshub(['--dev', '--listen', `127.0.0.1:${port}`, '--workers', '2'], port,
     { ready: (p) => request(p, 'GET', '/healthz').then((r) => r.status === 200, () => false),
-      onOutput: (d) => { output += d; } });
+      onOutput: (d) => { output += d; }, env });
+}
+
+async function stopServer(s) {
+  if (s.proc.exitCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  await exited;
 }
 
 // A page as `user` (its own browser context: its own localStorage), failing the test on
 // script errors and CSP violations.
-async function openAs(user, path) {
+async function openAs(user, path, port = server.port) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   const sep = path.includes('?') ? '&' : '?';
-  const response = await page.goto(`http://127.0.0.1:${server.port}${path}${sep}user=${user}`);
+  const response = await page.goto(`http://127.0.0.1:${port}${path}${sep}user=${user}`);
   assert.equal(response.status(), 200);
   await page.waitForSelector('#status[data-state="connected"]', WAIT);
   return page;
@@ -289,5 +298,47 @@ test('the chat reconnects after the server restarts and carries on', () => withL
     // The restart shows up as failed reconnect attempts in the console; nothing else may.
     for (const p of [ivan, judy]) if (p) p.problems = p.problems.filter((m) => !/WebSocket connection|ERR_CONNECTION_REFUSED/.test(m));
     await closeAll(ivan, judy);
+  }
+}));
+
+// What a user of a cluster sees: two nodes on one Redis (docs/clustering.md). The chat's
+// server restarts; meanwhile a back-end publishes through the other node; the page
+// reconnects by itself and shows what was said while its server was down, once each.
+test('the chat shows what was published while its server was down', () => withLog(async () => {
+  const redis = await spawnRedis();
+  const env = { WSHUB_BROKER_TYPE: 'redis', WSHUB_BROKER_REDIS_ADDRESS: `127.0.0.1:${redis.port}` };
+  let nodeA;
+  let nodeB;
+  let kate;
+  try {
+    nodeA = await startServer(undefined, env);
+    nodeB = await startServer(undefined, env);
+    kate = await openAs('kate', '/demos/chat.html?room=ops', nodeA.port);
+    await kate.fill('#composer-input', 'before the restart');
+    await kate.click('#send');
+    await kate.waitForSelector('#messages .message:has-text("before the restart")', WAIT);
+
+    const { port } = nodeA;
+    await stopServer(nodeA);
+    await kate.waitForSelector('#status:not([data-state="connected"])', WAIT);
+    for (const text of ['deploy started', 'deploy finished']) {
+      const sent = await request(nodeB.port, 'POST', '/api/publish',
+        JSON.stringify({ channel: 'chat:ops', payload: { text, name: 'ops-bot', at: Date.now() } }),
+        { authorization: 'apikey wshub-dev-api-key', 'content-type': 'application/json' });
+      assert.equal(sent.status, 200, sent.body);
+    }
+    nodeA = await startServer(port, env);
+    await kate.waitForSelector('#status[data-state="connected"]', { timeout: 30000 });
+
+    // Recovered from Redis' history, in order, after what the page already showed.
+    await kate.waitForSelector('#messages .message:has-text("deploy finished")', WAIT);
+    const texts = await kate.$$eval('#messages .message:not(.system)', (ms) => ms.map((m) => m.children[1].textContent));
+    assert.deepEqual(texts.filter((t) => t !== ''), ['before the restart', 'deploy started', 'deploy finished']);
+    await screenshot(kate, 'demo-chat-recovered.png');
+  } finally {
+    if (kate) kate.problems = kate.problems.filter((m) => !/WebSocket connection|ERR_CONNECTION_REFUSED/.test(m));
+    await closeAll(kate);
+    for (const s of [nodeA, nodeB]) if (s) await stopServer(s);
+    redis.proc.kill();
   }
 }));

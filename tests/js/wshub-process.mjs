@@ -28,9 +28,10 @@ export function healthz(port) {
 
 // Spawns wshub with `args` and resolves once `ready(port)` is true (GET /healthz by
 // default), or rejects with its output when it exits or takes over 10 s. `onOutput`
-// sees every chunk of stdout and stderr; `output()` returns all of it.
-export async function spawnWshub(args, port, { ready = healthz, onOutput } = {}) {
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+// sees every chunk of stdout and stderr; `output()` returns all of it. `env` adds to the
+// environment (WSHUB_* configuration keys).
+export async function spawnWshub(args, port, { ready = healthz, onOutput, env } = {}) {
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const collect = (d) => { output += d; onOutput?.(d); };
   proc.stdout.on('data', collect);
@@ -46,4 +47,32 @@ export async function spawnWshub(args, port, { ready = healthz, onOutput } = {})
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => s.write('PING\r\n'));
+    s.setTimeout(1000, () => { s.destroy(); resolve(false); });
+    s.on('data', (d) => { s.destroy(); resolve(d.toString().startsWith('+PONG')); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+// A redis-server without persistence on a free loopback port (the cluster's shared state);
+// stop it with `proc.kill()`.
+export async function spawnRedis() {
+  const port = await freePort();
+  const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 10000;
+  while (!(await redisPing(port))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error('redis-server did not start');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, proc };
 }
