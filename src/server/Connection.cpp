@@ -633,7 +633,6 @@ SendResult Connection::send_shared(ws::FramedMessage& message) {
       deflate_ ? message.frame_for_deflate(server_window_bits_, worker_.deflater(server_window_bits_))
                : message.frame();
   output_.append_shared(frame);
-  count_frame();
   schedule_flush();
   return {SendStatus::queued, output_.size()};
 }
@@ -646,7 +645,6 @@ void Connection::queue_frame(ws::Opcode opcode, std::span<const std::byte> paylo
   std::byte* out = output_.append_uninitialized(header_size + payload.size());
   std::memcpy(out, header, header_size);
   if (!payload.empty()) std::memcpy(out + header_size, payload.data(), payload.size());
-  count_frame();
   schedule_flush();
 }
 
@@ -669,6 +667,7 @@ void Connection::flush() {
   if (state_ == State::closed) return;
   if (!output_.empty()) {
     size_t before = output_.size();
+    count_write();
     net::IoResult r = output_.flush(*transport_);
     worker_.stats().bytes_out.bump(before - output_.size());
     report_queued();
@@ -687,13 +686,16 @@ void Connection::flush() {
       fin_sent_ = true;
       transport_->shutdown_write();
     }
-    // An idle connection holds no output memory: after the handshake response or a
-    // single frame since the last heartbeat tick (a `connected` reply, one delivery) the
-    // buffer goes back. A connection that sent two or more frames within the tick is
-    // busy: it keeps its buffer warm (no malloc per message) unless a large message
-    // inflated it, until a tick finds it quiet.
+    // An idle connection holds no output memory: after the handshake response, or after
+    // the one or two writes a client's start-up burst takes (`connected`, then the
+    // `subscribed` replies, which may wait for the broker's history answer), the buffer
+    // goes back. A connection written to a third time within one heartbeat tick is busy:
+    // it keeps its buffer warm (no malloc per message) unless a large message inflated
+    // it, until a tick finds it quiet. Counting frames instead of writes kept the buffer
+    // of every client that sent connect + subscribe (512 bytes each until the next tick,
+    // and heap holes after it: bench/README.md, idle).
     report_queued();
-    output_.shrink_if_empty(frames_since_tick_ >= 2 ? kKeepOutputCapacity : 0);
+    output_.shrink_if_empty(writes_since_tick_ >= 3 ? kKeepOutputCapacity : 0);
   }
   update_interest();
 }
@@ -814,7 +816,7 @@ void Connection::handle_timer() {
         return;
       }
       if (output_.empty()) {
-        frames_since_tick_ = 0;
+        writes_since_tick_ = 0;
         report_queued();
         output_.shrink_if_empty(0);
       }

@@ -175,7 +175,7 @@ class Connection final : public net::IoHandler, public hub::Peer {
   void queue_frame(ws::Opcode opcode, std::span<const std::byte> payload, bool compressed);
   void queue_close_frame(uint16_t code, std::string_view reason);
   void schedule_flush();
-  void count_frame() { frames_since_tick_ = frames_since_tick_ == 3 ? 3 : frames_since_tick_ + 1; }
+  void count_write() { writes_since_tick_ = writes_since_tick_ == 3 ? 3 : writes_since_tick_ + 1; }
   void update_interest();
   void enter_draining();
   void release(std::string_view why);
@@ -218,7 +218,7 @@ class Connection final : public net::IoHandler, public hub::Peer {
   bool counted_ : 1 = false;  // admitted by the connection caps: released with the connection
   bool deflate_ : 1 = false;
   bool binary_messages_ : 1 = false;
-  uint8_t frames_since_tick_ : 2 = 0;  // frames queued since the heartbeat tick, saturating at 3
+  uint8_t writes_since_tick_ : 2 = 0;  // flushes since the heartbeat tick, saturating at 3
   // This connection's share of the worker's messages_in/out (the admin page, the
   // `connections` method). 32 bits, saturating, to stay within the idle budget.
   uint32_t messages_in_ = 0;
