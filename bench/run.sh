@@ -22,7 +22,8 @@
 #   idle     10,000 and 19,000 held connections (WSHUB_BENCH_IDLE_COUNTS); server RSS and kernel
 #            memory per connection. Each server fresh for each count.
 #   connect  10,000 plain connects (WSHUB_BENCH_CONNECT_COUNT) and 2,000 TLS connects
-#            (WSHUB_BENCH_CONNECT_TLS_COUNT), 100 at a time. Each server fresh.
+#            (WSHUB_BENCH_CONNECT_TLS_COUNT), 100 at a time. Each server fresh. wshub also on
+#            /websocket, anonymous and with a JWT on every upgrade (connect-session, connect-jwt).
 #
 # Peers are commands given in the environment, with {port} where the port goes:
 #   WSHUB_BENCH_PEER_UWS="/tmp/peers/uws_echo {port}"                   echo, idle, connect (label uws)
@@ -498,6 +499,28 @@ suite_connect() {
     ran+=("$label")
     stop_server "$label"
   done
+  # wshub's messaging endpoint, anonymous and then with a JWT on every upgrade (HS256 with
+  # the --dev secret, verified before the 101): what a token costs per handshake. The peers
+  # have no tokens, so these rows are wshub against itself.
+  if [[ " ${ECHO_LABELS[*]} " == *" wshub "* ]] && start_server wshub "${ECHO_CMD[wshub]}"; then
+    SERVER_TEMPLATE[wshub]="${COMMAND[wshub]//${PORT[wshub]}/\{port\}}"
+    local jwt
+    jwt=$(python3 - <<'PY'
+import base64, hashlib, hmac, json, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"sub": "bench", "exp": int(time.time()) + 3600}).encode())
+key = b"wshub-dev-hmac-secret-for-demos-only-0123"  # server/ConfigLoader.h kDevHmacSecret
+print(f"{head}.{body}." + b64(hmac.new(key, f"{head}.{body}".encode(), hashlib.sha256).digest()))
+PY
+)
+    bench_run "$out.tmp" 1 connect-session wshub connect --url "ws://127.0.0.1:${PORT[wshub]}/websocket" \
+      --connections "$CONNECT_COUNT" --concurrency 100 --threads 1 --server-pid "${PID[wshub]}" --label wshub --json
+    bench_run "$out.tmp" 1 connect-jwt wshub connect --url "ws://127.0.0.1:${PORT[wshub]}/websocket" \
+      --connections "$CONNECT_COUNT" --concurrency 100 --threads 1 --header "Authorization: Bearer $jwt" \
+      --server-pid "${PID[wshub]}" --label wshub --json
+    stop_server wshub
+  fi
   if ((HAVE_CERT)); then
     for label in "${TLS_LABELS[@]}"; do
       envs="${TLS_ENV[$label]:-}"

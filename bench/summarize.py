@@ -209,7 +209,7 @@ def idle_table(runs):
 
 def connect_table(runs):
     groups = groups_of(runs, lambda r: (r.get("name", "connect"), r["label"]))
-    header = (f"{'run':<12} {'server':<10} {'conns':>6} {'hs/s':>8} {'p50 us':>8} {'p99 us':>8} {'failed':>6} "
+    header = (f"{'run':<15} {'server':<10} {'conns':>6} {'hs/s':>8} {'p50 us':>8} {'p99 us':>8} {'failed':>6} "
               f"{'srv cores':>9} {'srv us/hs':>9} {'gen cores':>9} {'gen us/hs':>9} {'other':>6}")
     print("connect: open, upgrade and close; handshake latency from socket() to the 101 (TLS included)")
     print(header)
@@ -218,7 +218,7 @@ def connect_table(runs):
     for (name, label), rs in groups.items():
         row = {"hs": stat(rs, "handshakes_per_s"), "server_us": stat(rs, "server_cpu_us_per_handshake")}
         summary[(name, label)] = row
-        print(f"{name:<12} {label:<10} {fmt(stat(rs, 'upgraded'), '6.0f')} {fmt(row['hs'], '8.0f')} "
+        print(f"{name:<15} {label:<10} {fmt(stat(rs, 'upgraded'), '6.0f')} {fmt(row['hs'], '8.0f')} "
               f"{fmt(latency(rs, 'p50'), '8.0f')} {fmt(latency(rs, 'p99'), '8.0f')} "
               f"{sum(r.get('errors', 0) for r in rs):>6} {fmt(cores(rs, 'server_cpu_s'), '9.2f')} "
               f"{fmt(row['server_us'], '9.1f')} {fmt(cores(rs, 'bench_cpu_s'), '9.2f')} "
