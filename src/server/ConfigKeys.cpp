@@ -212,6 +212,10 @@ std::vector<ConfigKey> make_keys() {
       optional_listen_key("server.api_listen",
                           "separate address for the server API (/api/), plain HTTP for the internal network; "
                           "empty: the API is on server.listen"),
+      string_key(
+          "server.advertise_address",
+          "where clients reach this node, as the cluster's node list (`info`) shows it; empty: server.listen",
+          [](auto& c) -> auto& { return c.advertise_address; }),
 
       boolean_key(
           "endpoints.echo", "serve /echo, which sends every message back",
@@ -325,8 +329,14 @@ std::vector<ConfigKey> make_keys() {
           [](auto& c) -> auto& { return c.limits.max_connections_per_ip; }),
       integer_key(
           "limits.max_connections_per_user",
-          "connections of one user on this node; the extra one is closed with 4029; 0 = no limit", 0, kUnbounded,
-          [](auto& c) -> auto& { return c.limits.max_connections_per_user; }),
+          "connections of one user (on the whole cluster with the redis broker); the extra one is closed with 4029; "
+          "0 = no limit",
+          0, kUnbounded, [](auto& c) -> auto& { return c.limits.max_connections_per_user; }),
+      boolean_key(
+          "limits.user_limit_fail_open",
+          "when Redis cannot be asked for the cluster-wide user count: admit on this node's count (true) or refuse "
+          "the connect with error 113 (false)",
+          [](auto& c) -> auto& { return c.limits.user_limit_fail_open; }),
       integer_key(
           "limits.accept_rate", "new connections a second on this node (token bucket); more are refused; 0 = no limit",
           0, kUnbounded, [](auto& c) -> auto& { return c.limits.accept_rate; }),
@@ -441,6 +451,10 @@ std::vector<ConfigKey> make_keys() {
       duration_key(
           "broker.presence_ttl", "presence entries live this long unless their node refreshes them (every third)",
           kPositive, [](auto& c) -> auto& { return c.broker.presence_ttl; }),
+      duration_key(
+          "broker.node_heartbeat",
+          "how often a node writes its figures to the node registry; it leaves the list after three missed",
+          kPositive, [](auto& c) -> auto& { return c.broker.node_heartbeat; }),
   };
 }
 
