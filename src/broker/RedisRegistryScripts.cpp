@@ -36,14 +36,14 @@ return out
 constexpr const char* kAcquire = R"lua(
 local now = now_ms()
 local ttl = tonumber(ARGV[2])
+-- Counting a connection is a sign of life: a node is live (and its slots count) from its
+-- first acquire on, even before its first heartbeat landed.
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ttl)
 local total = 0
-local own_counted = false
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now - ttl, '+inf')) do
-  if id == ARGV[3] then own_counted = true end
   total = total + tonumber(redis.call('HGET', ARGV[1] .. ':node:' .. id .. ':users', ARGV[4]) or '0')
 end
--- Before this node's first heartbeat its own connections still count.
-if not own_counted then total = total + tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0') end
 if total >= tonumber(ARGV[5]) then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
 redis.call('PEXPIRE', KEYS[2], ttl)

@@ -19,7 +19,8 @@ const RedisScript& redis_registry_heartbeat_script();
 const RedisScript& redis_registry_nodes_script();
 // KEYS: nodes, users (this node's). ARGV: prefix, ttl ms, this node's id, user, limit.
 // Returns 1 and counts the connection when the user has fewer than `limit` on all live
-// nodes, else 0 and counts nothing: check and count in one atomic step.
+// nodes, else 0 and counts nothing: check and count in one atomic step. Also marks this
+// node live (its zset score), so its slots count before its first heartbeat.
 const RedisScript& redis_registry_acquire_script();
 // KEYS: users. ARGV: user. One fewer (the field goes at 0).
 const RedisScript& redis_registry_release_script();
