@@ -53,7 +53,9 @@ void write_error(MessageWriter& w, const Error& error) {
 }  // namespace
 
 ServerApi::ServerApi(hub::Hub& hub, NodeInfoSource info)
-    : hub_(hub), own_registry_(std::make_unique<broker::LocalNodeRegistry>()), registry_(own_registry_.get()) {
+    : hub_(hub),
+      own_registry_(std::make_unique<broker::LocalNodeRegistry>()),
+      registry_(own_registry_.get()) {
   own_registry_->start(std::move(info));
 }
 
@@ -162,7 +164,8 @@ hub::Completion<hub::Unit> ServerApi::empty_result(MethodDone done) {
 }
 
 void ServerApi::send(SendParams& p, MethodDone done) {
-  hub_.send_to_user(p.user, make_publication({}, std::move(p.type), std::move(p.payload)), empty_result(std::move(done)));
+  hub_.send_to_user(p.user, make_publication({}, std::move(p.type), std::move(p.payload)),
+                    empty_result(std::move(done)));
 }
 
 void ServerApi::subscribe(UserChannelParams& p, bool subscribe, MethodDone done) {
@@ -171,7 +174,8 @@ void ServerApi::subscribe(UserChannelParams& p, bool subscribe, MethodDone done)
 }
 
 void ServerApi::disconnect(DisconnectParams& p, MethodDone done) {
-  hub_.disconnect_user(p.user, hub::DisconnectReason{p.code, p.reason, p.reconnect}, empty_result(std::move(done)));
+  hub_.disconnect_user(p.user, hub::DisconnectReason{p.code, p.reason, p.reconnect},
+                       empty_result(std::move(done)));
 }
 
 void ServerApi::presence(ChannelParams& p, MethodDone done) {

@@ -29,19 +29,30 @@ uint64_t to_uint(std::string_view text) {
 hub::NodeStatus parse_status(const redisReply& fields) {
   hub::NodeStatus status;
   for (size_t i = 0; i + 1 < fields.elements; i += 2) {
-    if (fields.element[i]->type != REDIS_REPLY_STRING || fields.element[i + 1]->type != REDIS_REPLY_STRING) continue;
+    if (fields.element[i]->type != REDIS_REPLY_STRING || fields.element[i + 1]->type != REDIS_REPLY_STRING)
+      continue;
     const std::string_view name = as_view(*fields.element[i]);
     const std::string_view value = as_view(*fields.element[i + 1]);
-    if (name == "id") status.id = value;
-    else if (name == "address") status.address = value;
-    else if (name == "version") status.version = value;
-    else if (name == "uptime") status.uptime_seconds = to_uint(value);
-    else if (name == "connections") status.connections = to_uint(value);
-    else if (name == "users") status.users = to_uint(value);
-    else if (name == "channels") status.channels = to_uint(value);
-    else if (name == "messages_in") status.messages_in = to_uint(value);
-    else if (name == "messages_out") status.messages_out = to_uint(value);
-    else if (name == "updated_at") status.updated_at_ms = static_cast<int64_t>(to_uint(value));
+    if (name == "id")
+      status.id = value;
+    else if (name == "address")
+      status.address = value;
+    else if (name == "version")
+      status.version = value;
+    else if (name == "uptime")
+      status.uptime_seconds = to_uint(value);
+    else if (name == "connections")
+      status.connections = to_uint(value);
+    else if (name == "users")
+      status.users = to_uint(value);
+    else if (name == "channels")
+      status.channels = to_uint(value);
+    else if (name == "messages_in")
+      status.messages_in = to_uint(value);
+    else if (name == "messages_out")
+      status.messages_out = to_uint(value);
+    else if (name == "updated_at")
+      status.updated_at_ms = static_cast<int64_t>(to_uint(value));
   }
   return status;
 }
@@ -51,11 +62,19 @@ hub::NodeStatus parse_status(const redisReply& fields) {
 RedisNodeRegistry::RedisNodeRegistry(RedisBroker& broker, Options options)
     : broker_(broker), options_(std::move(options)) {}
 
-RedisNodeRegistry::~RedisNodeRegistry() { shutdown(); }
+RedisNodeRegistry::~RedisNodeRegistry() {
+  shutdown();
+}
 
-std::string RedisNodeRegistry::nodes_key() const { return broker_.prefix() + ":nodes"; }
-std::string RedisNodeRegistry::node_key() const { return broker_.prefix() + ":node:" + options_.node_id; }
-std::string RedisNodeRegistry::users_key() const { return node_key() + ":users"; }
+std::string RedisNodeRegistry::nodes_key() const {
+  return broker_.prefix() + ":nodes";
+}
+std::string RedisNodeRegistry::node_key() const {
+  return broker_.prefix() + ":node:" + options_.node_id;
+}
+std::string RedisNodeRegistry::users_key() const {
+  return node_key() + ":users";
+}
 
 void RedisNodeRegistry::start(hub::NodeStatusSource source) {
   source_ = std::move(source);
@@ -135,7 +154,8 @@ void RedisNodeRegistry::nodes(hub::Completion<std::vector<hub::NodeStatus>> done
   auto shared = std::make_shared<hub::Completion<std::vector<hub::NodeStatus>>>(std::move(done));
   broker_.eval(redis_registry_nodes_script(), {nodes_key()}, {broker_.prefix(), ms(options_.ttl)},
                [this, shared](const redisReply* reply) {
-                 if (!reply || reply->type != REDIS_REPLY_ARRAY) return (*shared)(reply_error(reply, "node list"));
+                 if (!reply || reply->type != REDIS_REPLY_ARRAY)
+                   return (*shared)(reply_error(reply, "node list"));
                  std::vector<hub::NodeStatus> nodes;
                  bool self_seen = false;
                  for (size_t i = 0; i < reply->elements; ++i) {
@@ -154,7 +174,8 @@ void RedisNodeRegistry::nodes(hub::Completion<std::vector<hub::NodeStatus>> done
                    nodes.push_back(source_());
                    nodes.back().id = options_.node_id;
                  }
-                 std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+                 std::sort(nodes.begin(), nodes.end(),
+                           [](const auto& a, const auto& b) { return a.id < b.id; });
                  (*shared)(std::move(nodes));
                });
 }
@@ -164,7 +185,8 @@ void RedisNodeRegistry::acquire_user_slot(const std::string& user, size_t limit,
   broker_.eval(redis_registry_acquire_script(), {nodes_key(), users_key()},
                {broker_.prefix(), ms(options_.ttl), options_.node_id, user, std::to_string(limit)},
                [this, shared, user](const redisReply* reply) {
-                 if (!reply || reply->type != REDIS_REPLY_INTEGER) return (*shared)(reply_error(reply, "user limit"));
+                 if (!reply || reply->type != REDIS_REPLY_INTEGER)
+                   return (*shared)(reply_error(reply, "user limit"));
                  const bool admitted = reply->integer == 1;
                  if (admitted) {
                    std::lock_guard lock(users_mutex_);

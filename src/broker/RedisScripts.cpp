@@ -194,7 +194,9 @@ return redis.call('HVALS', KEYS[1])
 
 }  // namespace
 
-RedisScript make_redis_script(const char* name, std::string source) { return make(name, std::move(source)); }
+RedisScript make_redis_script(const char* name, std::string source) {
+  return make(name, std::move(source));
+}
 const char* const kRedisNowFunction = kNow;
 
 const RedisScript& redis_publish_script() {

@@ -137,7 +137,9 @@ void Client::complete_connect(bool from_connect, std::optional<uint64_t> request
   connected_ = true;
   schedule_token_expiry();  // replaces the connect deadline
   if (from_connect) {
-    send([&](const MessageEncoder& e, std::string& out) { e.connected(out, request_id, info_.client, info_.user); });
+    send([&](const MessageEncoder& e, std::string& out) {
+      e.connected(out, request_id, info_.client, info_.user);
+    });
   }
 }
 

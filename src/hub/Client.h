@@ -59,7 +59,8 @@ class Client {
   // the client stays unconnected until WorkerHub::finish_user_admission decides, which
   // then answers the `connect` (when `from_connect`) or closes it as above.
   enum class Admission : uint8_t { admitted, pending, refused };
-  [[nodiscard]] Admission accept_credentials(Credentials credentials, std::optional<uint64_t> request_id = std::nullopt,
+  [[nodiscard]] Admission accept_credentials(Credentials credentials,
+                                             std::optional<uint64_t> request_id = std::nullopt,
                                              bool from_connect = false);
   // The end of an admission: connected, token expiry scheduled, and with `from_connect`
   // the `connected` reply to request_id.

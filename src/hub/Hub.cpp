@@ -121,7 +121,8 @@ void Hub::subscribe_user(const std::string& user, const std::string& channel, Co
   if (!namespace_for(channel)) {
     return done(Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"});
   }
-  broker_.send_user_command(UserCommand{UserCommand::Kind::subscribe, user, channel, 0, {}, false}, std::move(done));
+  broker_.send_user_command(UserCommand{UserCommand::Kind::subscribe, user, channel, 0, {}, false},
+                            std::move(done));
 }
 
 void Hub::unsubscribe_user(const std::string& user, const std::string& channel, Completion<Unit> done) {
@@ -134,7 +135,8 @@ void Hub::unsubscribe_user(const std::string& user, const std::string& channel, 
 
 void Hub::disconnect_user(const std::string& user, const DisconnectReason& reason, Completion<Unit> done) {
   broker_.send_user_command(
-      UserCommand{UserCommand::Kind::disconnect, user, {}, reason.code, std::string(reason.reason), reason.reconnect},
+      UserCommand{
+          UserCommand::Kind::disconnect, user, {}, reason.code, std::string(reason.reason), reason.reconnect},
       std::move(done));
 }
 

@@ -95,7 +95,8 @@ bool WorkerHub::admit_user_in_cluster(Client& client, bool from_connect, std::op
   client.admitting = true;
   registry->acquire_user_slot(
       client.user(), limit,
-      [this, client_id = client.local_id(), user = client.user(), from_connect, request_id](Result<bool> result) {
+      [this, client_id = client.local_id(), user = client.user(), from_connect,
+       request_id](Result<bool> result) {
         run_here([this, client_id, user, from_connect, request_id, result = std::move(result)] {
           finish_user_admission(client_id, user, from_connect, request_id, result);
         });

@@ -91,8 +91,9 @@ struct ClientConfig {
 struct LimitsConfig {
   size_t max_connections = 100'000;       // [limits] max_connections: open WebSockets on the node -> 429
   size_t max_connections_per_ip = 0;      // [limits] max_connections_per_ip: off (proxies, NAT) -> 429
-  size_t max_connections_per_user = 100;  // [limits] max_connections_per_user: cluster-wide with redis -> 4029
-  bool user_limit_fail_open = true;       // [limits] user_limit_fail_open: Redis down -> admit on the node's count
+  size_t max_connections_per_user =
+      100;                           // [limits] max_connections_per_user: cluster-wide with redis -> 4029
+  bool user_limit_fail_open = true;  // [limits] user_limit_fail_open: Redis down -> admit on the node's count
   size_t accept_rate = 5000;              // [limits] accept_rate: new connections a second, node-wide
   size_t accept_burst = 10'000;           // [limits] accept_burst
   size_t message_rate = 200;              // [limits] message_rate: requests a second per connection -> 111

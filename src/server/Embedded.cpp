@@ -88,11 +88,12 @@ void Hub::send_to_user(const std::string& user, const std::string& type, std::st
   hub::Publication message;
   message.type = type;
   message.payload = hub::Payload{hub::Encoding::json, std::string(json_payload)};
-  impl_->node->hub().send_to_user(user, std::move(message), [done = std::move(done)](hub::Result<hub::Unit> r) {
-    if (!done) return;
-    if (r.ok()) return done(std::nullopt);
-    done(Failure{r.error().code, r.error().message});
-  });
+  impl_->node->hub().send_to_user(user, std::move(message),
+                                  [done = std::move(done)](hub::Result<hub::Unit> r) {
+                                    if (!done) return;
+                                    if (r.ok()) return done(std::nullopt);
+                                    done(Failure{r.error().code, r.error().message});
+                                  });
 }
 
 void Hub::presence(const std::string& channel,

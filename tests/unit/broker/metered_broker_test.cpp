@@ -37,7 +37,9 @@ class DownBroker final : public hub::Broker {
   }
   void publish_join(const std::string&, const hub::ClientInfo&) override {}
   void publish_leave(const std::string&, const hub::ClientInfo&) override {}
-  void send_to_user(const std::string&, hub::Publication, hub::Completion<hub::Unit> done) override { done(down()); }
+  void send_to_user(const std::string&, hub::Publication, hub::Completion<hub::Unit> done) override {
+    done(down());
+  }
   void send_user_command(const hub::UserCommand&, hub::Completion<hub::Unit> done) override { done(down()); }
   void history(const std::string&, const hub::HistoryFilter&, const hub::HistoryOptions&,
                hub::Completion<hub::HistoryResult> done) override {

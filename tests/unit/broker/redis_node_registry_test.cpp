@@ -134,7 +134,7 @@ TEST_F(RedisNodeRegistryTest, UserSlotsHoldAcrossNodes) {
   auto b = make_registry(1);
   EXPECT_TRUE(a->shares_user_slots());
   ASSERT_TRUE(acquire(*a, "u", 2).ok());
-  EXPECT_TRUE(*acquire(*a, "u", 2));  // the second
+  EXPECT_TRUE(*acquire(*a, "u", 2));   // the second
   EXPECT_FALSE(*acquire(*b, "u", 2));  // the third, on another node
   EXPECT_TRUE(*acquire(*b, "other", 2));
   a->release_user_slot("u");

@@ -142,9 +142,12 @@ TEST_F(WorkerHubTest, UserMessagesReachEveryConnectionOfTheUser) {
   RecordingPeer& b = connect();
   RecordingPeer& other = connect();
   on_loop([&] {
-    ASSERT_EQ(a.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}), Client::Admission::admitted);
-    ASSERT_EQ(b.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}), Client::Admission::admitted);
-    ASSERT_EQ(other.client->accept_credentials(Credentials{"7", {}, std::nullopt, {}}), Client::Admission::admitted);
+    ASSERT_EQ(a.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}),
+              Client::Admission::admitted);
+    ASSERT_EQ(b.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}),
+              Client::Admission::admitted);
+    ASSERT_EQ(other.client->accept_credentials(Credentials{"7", {}, std::nullopt, {}}),
+              Client::Admission::admitted);
   });
   Publication message;
   message.type = "note";
@@ -183,7 +186,8 @@ class WorkerHubLimitsTest : public WorkerHubTest {
   bool become(RecordingPeer& peer, const std::string& user) {
     bool ok = false;
     on_loop([&] {
-      ok = peer.client->accept_credentials(Credentials{user, {}, std::nullopt, {}}) == Client::Admission::admitted;
+      ok = peer.client->accept_credentials(Credentials{user, {}, std::nullopt, {}}) ==
+           Client::Admission::admitted;
     });
     return ok;
   }
