@@ -77,7 +77,8 @@ class ClusterUserLimitTest : public ::testing::Test {
           node.peers.push_back(std::make_unique<RecordingPeer>(*node.worker));
           peer = node.peers.back().get();
           peer->client = node.worker->open_client(*peer, Encoding::json, std::nullopt);
-          (void)peer->client->accept_credentials(Credentials{user, {}, std::nullopt, {}}, 1, /*from_connect=*/true);
+          (void)peer->client->accept_credentials(Credentials{user, {}, std::nullopt, {}}, 1,
+                                                 /*from_connect=*/true);
         },
         true);
     const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -91,7 +92,8 @@ class ClusterUserLimitTest : public ::testing::Test {
   }
 
   static bool connected(const RecordingPeer& peer) {
-    return !peer.closed && !peer.messages.empty() && peer.messages[0].starts_with(R"({"type":"connected","id":1)");
+    return !peer.closed && !peer.messages.empty() &&
+           peer.messages[0].starts_with(R"({"type":"connected","id":1)");
   }
 
   RedisServer redis_;
