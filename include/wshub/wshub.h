@@ -100,7 +100,15 @@ class Hub {
                std::function<void(std::optional<Position>, std::optional<Failure>)> done = {});
   // Any thread. To every connection of `user` (all tabs and devices), on every worker:
   // they receive {"type":"<type>","payload":..}.
+  // Fire and forget: with a cluster broker that cannot send it now (Redis down), the
+  // message is dropped and counted (wshub_broker_errors_total); use the overload below to
+  // know.
   void send_to_user(const std::string& user, const std::string& type, std::string_view json_payload);
+  // The same, and `done` runs once (on a wshub thread) with no Failure when the message is
+  // on its way to every node, or a Failure with code 113 (unavailable) when the broker
+  // could not send it: retry later. Success does not mean the user had connections.
+  void send_to_user(const std::string& user, const std::string& type, std::string_view json_payload,
+                    std::function<void(std::optional<Failure>)> done);
   // Any thread. Who is in `channel` (its namespace must have presence on).
   void presence(const std::string& channel,
                 std::function<void(std::vector<PresenceEntry>, std::optional<Failure>)> done);

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "api/ChannelPattern.h"
+#include "broker/LocalNodeRegistry.h"
 #include "hub/ErrorCode.h"
 #include "hub/MessageEncoder.h"
 #include "hub/MessageWriter.h"
@@ -50,6 +51,15 @@ void write_error(MessageWriter& w, const Error& error) {
 }
 
 }  // namespace
+
+ServerApi::ServerApi(hub::Hub& hub, NodeInfoSource info)
+    : hub_(hub),
+      own_registry_(std::make_unique<broker::LocalNodeRegistry>()),
+      registry_(own_registry_.get()) {
+  own_registry_->start(std::move(info));
+}
+
+ServerApi::~ServerApi() = default;
 
 void ServerApi::execute(ApiCommand command, MethodDone done) {
   std::visit(
@@ -143,20 +153,29 @@ void ServerApi::broadcast(BroadcastParams& p, MethodDone done) {
   }
 }
 
+// The user-addressed methods answer once the broker has the message or command on its
+// way to every node, and 503 `unavailable` when it could not take it (Redis down): a
+// back-end can retry instead of believing a message was sent that never left the node.
+hub::Completion<hub::Unit> ServerApi::empty_result(MethodDone done) {
+  return [done = std::move(done)](Result<hub::Unit> result) {
+    if (!result) return done(result.error());
+    done(kEmptyResult);
+  };
+}
+
 void ServerApi::send(SendParams& p, MethodDone done) {
-  hub_.send_to_user(p.user, make_publication({}, std::move(p.type), std::move(p.payload)));
-  done(kEmptyResult);
+  hub_.send_to_user(p.user, make_publication({}, std::move(p.type), std::move(p.payload)),
+                    empty_result(std::move(done)));
 }
 
 void ServerApi::subscribe(UserChannelParams& p, bool subscribe, MethodDone done) {
-  Result<hub::Unit> result = subscribe ? hub_.subscribe_user(p.user, p.channel) : hub_.unsubscribe_user(p.user, p.channel);
-  if (!result) return done(result.error());
-  done(kEmptyResult);
+  if (subscribe) return hub_.subscribe_user(p.user, p.channel, empty_result(std::move(done)));
+  hub_.unsubscribe_user(p.user, p.channel, empty_result(std::move(done)));
 }
 
 void ServerApi::disconnect(DisconnectParams& p, MethodDone done) {
-  hub_.disconnect_user(p.user, hub::DisconnectReason{p.code, p.reason, p.reconnect});
-  done(kEmptyResult);
+  hub_.disconnect_user(p.user, hub::DisconnectReason{p.code, p.reason, p.reconnect},
+                       empty_result(std::move(done)));
 }
 
 void ServerApi::presence(ChannelParams& p, MethodDone done) {
@@ -239,25 +258,46 @@ void ServerApi::channels(ChannelsParams& p, MethodDone done) {
   });
 }
 
+// Every live node of the cluster (this one alone with the memory broker), and totals of
+// the figures that add up across nodes (a user on two nodes is one user on each, so users
+// and channels have no cluster total).
 void ServerApi::info(MethodDone done) {
-  NodeInfo node = info_ ? info_() : NodeInfo{};
-  std::string out;
-  MessageWriter w(kJson, out);
-  w.begin_object(1);
-  w.key("nodes");
-  w.begin_array(1);
-  w.begin_object(7);
-  w.string_field("id", node.id);
-  w.string_field("version", node.version);
-  w.uint_field("uptime", node.uptime_seconds);
-  w.uint_field("connections", node.connections);
-  w.uint_field("channels", node.channels);
-  w.uint_field("messages_in", node.messages_in);
-  w.uint_field("messages_out", node.messages_out);
-  w.end_object();
-  w.end_array();
-  w.end_object();
-  done(std::move(out));
+  registry_->nodes([done = std::move(done)](Result<std::vector<hub::NodeStatus>> result) {
+    if (!result) return done(result.error());
+    uint64_t connections = 0, messages_in = 0, messages_out = 0;
+    std::string out;
+    MessageWriter w(kJson, out);
+    w.begin_object(2);
+    w.key("nodes");
+    w.begin_array(static_cast<uint32_t>(result->size()));
+    for (const hub::NodeStatus& node : *result) {
+      w.begin_object(10);
+      w.string_field("id", node.id);
+      w.string_field("address", node.address);
+      w.string_field("version", node.version);
+      w.uint_field("uptime", node.uptime_seconds);
+      w.uint_field("connections", node.connections);
+      w.uint_field("users", node.users);
+      w.uint_field("channels", node.channels);
+      w.uint_field("messages_in", node.messages_in);
+      w.uint_field("messages_out", node.messages_out);
+      w.uint_field("updated_at", static_cast<uint64_t>(std::max<int64_t>(0, node.updated_at_ms)));
+      w.end_object();
+      connections += node.connections;
+      messages_in += node.messages_in;
+      messages_out += node.messages_out;
+    }
+    w.end_array();
+    w.key("totals");
+    w.begin_object(4);
+    w.uint_field("nodes", result->size());
+    w.uint_field("connections", connections);
+    w.uint_field("messages_in", messages_in);
+    w.uint_field("messages_out", messages_out);
+    w.end_object();
+    w.end_object();
+    done(std::move(out));
+  });
 }
 
 // The oldest matching connections first; `total` counts every match, so a page can say

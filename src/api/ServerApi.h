@@ -7,6 +7,7 @@
 // Threads: execute() may be called from any thread; `done` runs exactly once, on any
 // thread, possibly before execute() returns.
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "api/ApiCommand.h"
@@ -20,7 +21,11 @@ using MethodDone = std::function<void(hub::Result<std::string>)>;
 
 class ServerApi {
  public:
-  ServerApi(hub::Hub& hub, NodeInfoSource info) : hub_(hub), info_(std::move(info)) {}
+  // `info` lists the nodes of `registry` (the whole cluster), which outlives the API.
+  ServerApi(hub::Hub& hub, hub::NodeRegistry& registry) : hub_(hub), registry_(&registry) {}
+  // A node on its own: `info` lists this node, from `info`.
+  ServerApi(hub::Hub& hub, NodeInfoSource info);
+  ~ServerApi();
 
   void execute(ApiCommand command, MethodDone done);
 
@@ -38,9 +43,11 @@ class ServerApi {
   void info(MethodDone done);
   void connections(ConnectionsParams& p, MethodDone done);
   void batch(BatchParams& p, MethodDone done);
+  static hub::Completion<hub::Unit> empty_result(MethodDone done);
 
   hub::Hub& hub_;
-  NodeInfoSource info_;
+  std::unique_ptr<hub::NodeRegistry> own_registry_;  // the single-node constructor's
+  hub::NodeRegistry* registry_;
 };
 
 }  // namespace wshub::api

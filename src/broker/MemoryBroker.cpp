@@ -4,8 +4,16 @@
 #include <utility>
 
 #include "broker/MemoryShard.h"
+#include "hub/ErrorCode.h"
 
 namespace wshub::broker {
+
+template <typename T>
+bool MemoryBroker::refuse_stopped(hub::Completion<T>& done) const {
+  if (!stopped_.load(std::memory_order_acquire)) return false;
+  if (done) done(hub::Error{hub::code(hub::ErrorCode::unavailable), "broker shut down"});
+  return true;
+}
 
 MemoryBroker::MemoryBroker(Options options) : options_(std::move(options)) {
   for (auto& shard : shards_) {
@@ -27,6 +35,7 @@ void MemoryBroker::set_event_handler(hub::BrokerEventHandler* handler) {
 }
 
 void MemoryBroker::subscribe(const std::string& channel, hub::Completion<hub::Unit> done) {
+  if (refuse_stopped(done)) return;
   MemoryShard& shard = shard_for(channel);
   {
     std::lock_guard lock(shard.mutex());
@@ -46,6 +55,7 @@ void MemoryBroker::unsubscribe(const std::string& channel) {
 
 void MemoryBroker::publish(hub::Publication publication, const hub::PublishOptions& options,
                            hub::Completion<hub::StreamPosition> done) {
+  if (refuse_stopped(done)) return;
   const Clock::time_point now = options_.now();
   // Allocated before the lock; only the offset is written under it.
   auto owned = std::make_shared<hub::Publication>(std::move(publication));
@@ -113,21 +123,27 @@ void MemoryBroker::publish_leave(const std::string& channel, const hub::ClientIn
   if (hub::BrokerEventHandler* handler = this->handler()) handler->on_leave(channel, client);
 }
 
-void MemoryBroker::send_to_user(const std::string& user, hub::Publication message) {
+void MemoryBroker::send_to_user(const std::string& user, hub::Publication message,
+                                hub::Completion<hub::Unit> done) {
+  if (refuse_stopped(done)) return;
   // No channel, so no lock: messages to one user are ordered per calling thread only.
   message.channel.clear();
   message.offset = 0;
   if (hub::BrokerEventHandler* handler = this->handler()) {
     handler->on_user_message(user, std::make_shared<const hub::Publication>(std::move(message)));
   }
+  if (done) done(hub::Unit{});
 }
 
-void MemoryBroker::send_user_command(const hub::UserCommand& command) {
+void MemoryBroker::send_user_command(const hub::UserCommand& command, hub::Completion<hub::Unit> done) {
+  if (refuse_stopped(done)) return;
   if (hub::BrokerEventHandler* handler = this->handler()) handler->on_user_command(command);
+  if (done) done(hub::Unit{});
 }
 
 void MemoryBroker::history(const std::string& channel, const hub::HistoryFilter& filter,
                            const hub::HistoryOptions& options, hub::Completion<hub::HistoryResult> done) {
+  if (refuse_stopped(done)) return;
   hub::HistoryResult result;  // without history: {0, ""}, nothing, not available
   if (options.size > 0) {
     const Clock::time_point now = options_.now();
@@ -141,6 +157,7 @@ void MemoryBroker::history(const std::string& channel, const hub::HistoryFilter&
 }
 
 void MemoryBroker::remove_history(const std::string& channel, hub::Completion<hub::Unit> done) {
+  if (refuse_stopped(done)) return;
   MemoryShard& shard = shard_for(channel);
   {
     std::lock_guard lock(shard.mutex());
@@ -154,6 +171,7 @@ void MemoryBroker::remove_history(const std::string& channel, hub::Completion<hu
 
 void MemoryBroker::add_presence(const std::string& channel, const hub::ClientInfo& client,
                                 std::chrono::milliseconds ttl, hub::Completion<hub::Unit> done) {
+  if (refuse_stopped(done)) return;
   const Clock::time_point now = options_.now();
   MemoryShard& shard = shard_for(channel);
   {
@@ -166,6 +184,7 @@ void MemoryBroker::add_presence(const std::string& channel, const hub::ClientInf
 
 void MemoryBroker::remove_presence(const std::string& channel, const std::string& client_id,
                                    hub::Completion<hub::Unit> done) {
+  if (refuse_stopped(done)) return;
   MemoryShard& shard = shard_for(channel);
   {
     std::lock_guard lock(shard.mutex());
@@ -178,6 +197,7 @@ void MemoryBroker::remove_presence(const std::string& channel, const std::string
 }
 
 void MemoryBroker::presence(const std::string& channel, hub::Completion<std::vector<hub::ClientInfo>> done) {
+  if (refuse_stopped(done)) return;
   const Clock::time_point now = options_.now();
   MemoryShard& shard = shard_for(channel);
   std::vector<hub::ClientInfo> clients;
@@ -194,6 +214,7 @@ void MemoryBroker::presence(const std::string& channel, hub::Completion<std::vec
 }
 
 void MemoryBroker::presence_stats(const std::string& channel, hub::Completion<hub::PresenceStats> done) {
+  if (refuse_stopped(done)) return;
   const Clock::time_point now = options_.now();
   MemoryShard& shard = shard_for(channel);
   hub::PresenceStats stats;

@@ -54,7 +54,7 @@
 //  * Subscriptions are a set per node, not a count: subscribing twice then unsubscribing once
 //    unsubscribes (the hub counts its local subscribers).
 //  * send_to_user always delivers (no subscription needed), with channel cleared and offset 0.
-//  * The memory broker never fails: every completion carries a value.
+//  * The memory broker never fails until shutdown(): every completion carries a value.
 //
 // Memory: a channel with no stream, no presence and no subscription has no entry. Operations
 // that empty a channel erase it at once; what expires unobserved (a stream past meta_ttl,
@@ -108,8 +108,9 @@ class MemoryBroker final : public hub::Broker {
                hub::Completion<hub::StreamPosition> done) override;
   void publish_join(const std::string& channel, const hub::ClientInfo& client) override;
   void publish_leave(const std::string& channel, const hub::ClientInfo& client) override;
-  void send_to_user(const std::string& user, hub::Publication message) override;
-  void send_user_command(const hub::UserCommand& command) override;
+  void send_to_user(const std::string& user, hub::Publication message,
+                    hub::Completion<hub::Unit> done) override;
+  void send_user_command(const hub::UserCommand& command, hub::Completion<hub::Unit> done) override;
 
   void history(const std::string& channel, const hub::HistoryFilter& filter,
                const hub::HistoryOptions& options, hub::Completion<hub::HistoryResult> done) override;
@@ -121,6 +122,9 @@ class MemoryBroker final : public hub::Broker {
                        hub::Completion<hub::Unit> done) override;
   void presence(const std::string& channel, hub::Completion<std::vector<hub::ClientInfo>> done) override;
   void presence_stats(const std::string& channel, hub::Completion<hub::PresenceStats> done) override;
+  // After it, every call with a completion completes with `unavailable` (the contract's rule,
+  // which the conformance suite checks for every broker).
+  void shutdown() override { stopped_.store(true, std::memory_order_release); }
 
   // Sweeps every shard now (a server may call it from a timer; tests call it after moving
   // their clock).
@@ -135,8 +139,12 @@ class MemoryBroker final : public hub::Broker {
   hub::StreamPosition publish_locked(MemoryShard& shard, std::shared_ptr<hub::Publication> publication,
                                      const hub::PublishOptions& options, Clock::time_point now);
   hub::BrokerEventHandler* handler() const { return handler_.load(std::memory_order_acquire); }
+  // True (and `done` failed with `unavailable`) after shutdown().
+  template <typename T>
+  bool refuse_stopped(hub::Completion<T>& done) const;
 
   Options options_;
+  std::atomic<bool> stopped_{false};
   EpochSource epochs_;
   std::atomic<hub::BrokerEventHandler*> handler_{nullptr};
   std::array<std::unique_ptr<MemoryShard>, kShards> shards_;

@@ -26,8 +26,6 @@ bool operation_completes(BrokerOperation operation) {
     case BrokerOperation::unsubscribe:
     case BrokerOperation::publish_join:
     case BrokerOperation::publish_leave:
-    case BrokerOperation::send_to_user:
-    case BrokerOperation::send_user_command:
       return false;
     default:
       return true;
@@ -81,14 +79,15 @@ void MeteredBroker::publish_leave(const std::string& channel, const hub::ClientI
   inner_->publish_leave(channel, client);
 }
 
-void MeteredBroker::send_to_user(const std::string& user, hub::Publication message) {
-  meter(BrokerOperation::send_to_user).calls.add();
-  inner_->send_to_user(user, std::move(message));
+void MeteredBroker::send_to_user(const std::string& user, hub::Publication message,
+                                 hub::Completion<hub::Unit> done) {
+  if (!done) done = [](hub::Result<hub::Unit>) {};  // still timed and its failures counted
+  inner_->send_to_user(user, std::move(message), timed(BrokerOperation::send_to_user, std::move(done)));
 }
 
-void MeteredBroker::send_user_command(const hub::UserCommand& command) {
-  meter(BrokerOperation::send_user_command).calls.add();
-  inner_->send_user_command(command);
+void MeteredBroker::send_user_command(const hub::UserCommand& command, hub::Completion<hub::Unit> done) {
+  if (!done) done = [](hub::Result<hub::Unit>) {};
+  inner_->send_user_command(command, timed(BrokerOperation::send_user_command, std::move(done)));
 }
 
 void MeteredBroker::history(const std::string& channel, const hub::HistoryFilter& filter,

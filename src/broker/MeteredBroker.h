@@ -62,8 +62,9 @@ class MeteredBroker final : public hub::Broker {
                hub::Completion<hub::StreamPosition> done) override;
   void publish_join(const std::string& channel, const hub::ClientInfo& client) override;
   void publish_leave(const std::string& channel, const hub::ClientInfo& client) override;
-  void send_to_user(const std::string& user, hub::Publication message) override;
-  void send_user_command(const hub::UserCommand& command) override;
+  void send_to_user(const std::string& user, hub::Publication message,
+                    hub::Completion<hub::Unit> done) override;
+  void send_user_command(const hub::UserCommand& command, hub::Completion<hub::Unit> done) override;
   void history(const std::string& channel, const hub::HistoryFilter& filter, const hub::HistoryOptions& options,
                hub::Completion<hub::HistoryResult> done) override;
   void remove_history(const std::string& channel, hub::Completion<hub::Unit> done) override;

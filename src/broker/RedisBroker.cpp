@@ -378,6 +378,18 @@ void RedisBroker::run_script(const RedisScript& script, std::vector<std::string>
   });
 }
 
+void RedisBroker::eval(const RedisScript& script, std::vector<std::string> keys,
+                       std::vector<std::string> args, RedisConnection::ReplyHandler on_reply) {
+  auto shared = std::make_shared<ReplyHandler>(std::move(on_reply));
+  if (!post([this, &script, keys = std::move(keys), args = std::move(args), shared]() mutable {
+        if (!command_->ready()) return (*shared)(nullptr);
+        run_script(script, std::move(keys), std::move(args),
+                   [shared](const redisReply* reply) { (*shared)(reply); });
+      })) {
+    (*shared)(nullptr);
+  }
+}
+
 void RedisBroker::fire_and_forget(std::vector<std::string> args, const char* what) {
   if (!post([this, args = std::move(args), what] {
         if (!command_->ready()) {
@@ -465,16 +477,33 @@ void RedisBroker::publish_leave(const std::string& channel, const hub::ClientInf
   fire_and_forget({"PUBLISH", channel_name(channel), "l" + codec::encode_client(client)}, "leave");
 }
 
-void RedisBroker::send_to_user(const std::string& user, hub::Publication message) {
+void RedisBroker::send_to_user(const std::string& user, hub::Publication message,
+                               hub::Completion<hub::Unit> done) {
   message.channel.clear();
   message.offset = 0;
-  fire_and_forget({"PUBLISH", options_.prefix + ":control", codec::encode_user_message(user, message)},
-                  "user message");
+  publish_control(codec::encode_user_message(user, message), "user message", std::move(done));
 }
 
-void RedisBroker::send_user_command(const hub::UserCommand& command) {
-  fire_and_forget({"PUBLISH", options_.prefix + ":control", codec::encode_user_command(command)},
-                  "user command");
+void RedisBroker::send_user_command(const hub::UserCommand& command, hub::Completion<hub::Unit> done) {
+  publish_control(codec::encode_user_command(command), "user command", std::move(done));
+}
+
+void RedisBroker::publish_control(std::string body, const char* what, hub::Completion<hub::Unit> done) {
+  auto shared = std::make_shared<hub::Completion<hub::Unit>>(std::move(done));
+  auto complete = [shared](hub::Result<hub::Unit> result) {
+    if (*shared) (*shared)(std::move(result));
+  };
+  if (!post([this, body = std::move(body), what, complete] {
+        if (!command_->ready()) return complete(unavailable(kDown));
+        command_->send({"PUBLISH", options_.prefix + ":control", body},
+                       [what, complete](const redisReply* reply) {
+                         // A null reply: the connection dropped or timed out before Redis answered.
+                         if (!reply || is_error(reply)) return complete(reply_error(reply, what));
+                         complete(hub::Unit{});
+                       });
+      })) {
+    complete(unavailable("broker queue full or shut down"));
+  }
 }
 
 void RedisBroker::history(const std::string& channel, const hub::HistoryFilter& filter,

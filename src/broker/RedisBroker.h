@@ -16,7 +16,9 @@
 // command. subscribe() completes when Redis confirmed the latest SUBSCRIBE for the channel.
 // A publication reaches each subscribed node once, from the publish script's PUBLISH, and
 // the hub then fans it out locally (frame once per worker). User messages and user commands
-// go over one shared control channel (<prefix>:control) every node subscribes to at start.
+// go over one shared control channel (<prefix>:control) every node subscribes to at start;
+// their completion waits for Redis' answer to the PUBLISH, so a caller (the server API)
+// knows whether the message left the node.
 //
 // Ordering: one channel's publications come out of Redis in offset order (the publish
 // script assigns the offset and PUBLISHes atomically), arrive over one connection and are
@@ -88,8 +90,9 @@ class RedisBroker final : public hub::Broker {
                hub::Completion<hub::StreamPosition> done) override;
   void publish_join(const std::string& channel, const hub::ClientInfo& client) override;
   void publish_leave(const std::string& channel, const hub::ClientInfo& client) override;
-  void send_to_user(const std::string& user, hub::Publication message) override;
-  void send_user_command(const hub::UserCommand& command) override;
+  void send_to_user(const std::string& user, hub::Publication message,
+                    hub::Completion<hub::Unit> done) override;
+  void send_user_command(const hub::UserCommand& command, hub::Completion<hub::Unit> done) override;
 
   void history(const std::string& channel, const hub::HistoryFilter& filter,
                const hub::HistoryOptions& options, hub::Completion<hub::HistoryResult> done) override;
@@ -104,6 +107,15 @@ class RedisBroker final : public hub::Broker {
 
   bool connected() const override { return connected_.load(std::memory_order_acquire); }
   void shutdown() override;
+
+  // For what shares the broker's command connection (broker/RedisNodeRegistry): runs
+  // `script` (EVALSHA, EVAL on NOSCRIPT) on the broker thread. `on_reply` runs once: on
+  // the broker thread with the reply, or with null when Redis is unavailable or did not
+  // answer within command_timeout (then possibly on the caller's thread, when the queue
+  // is full or the broker shut down).
+  void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+            RedisConnection::ReplyHandler on_reply);
+  const std::string& prefix() const { return options_.prefix; }
 
  private:
   using Task = std::function<void()>;
@@ -134,6 +146,8 @@ class RedisBroker final : public hub::Broker {
   void run_script(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
                   ReplyHandler handler);
   void fire_and_forget(std::vector<std::string> args, const char* what);
+  // PUBLISH on the control channel; `done` once Redis answered (or `unavailable`).
+  void publish_control(std::string body, const char* what, hub::Completion<hub::Unit> done);
   void refresh_presence();
   void update_connected();
 

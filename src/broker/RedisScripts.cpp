@@ -194,6 +194,11 @@ return redis.call('HVALS', KEYS[1])
 
 }  // namespace
 
+RedisScript make_redis_script(const char* name, std::string source) {
+  return make(name, std::move(source));
+}
+const char* const kRedisNowFunction = kNow;
+
 const RedisScript& redis_publish_script() {
   static const RedisScript script = make("publish", std::string(kNow) + kPublish);
   return script;

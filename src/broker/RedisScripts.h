@@ -21,6 +21,11 @@ struct RedisScript {
   std::string sha1;  // hex, as EVALSHA wants it
 };
 
+// A script with its SHA1 computed (for scripts kept elsewhere: RedisRegistryScripts).
+RedisScript make_redis_script(const char* name, std::string source);
+// The Lua function now_ms(): milliseconds from Redis' clock, for a script to prepend.
+extern const char* const kRedisNowFunction;
+
 const RedisScript& redis_publish_script();
 const RedisScript& redis_history_script();
 const RedisScript& redis_presence_add_script();

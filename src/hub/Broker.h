@@ -125,11 +125,14 @@ class Broker {
                        Completion<StreamPosition> done) = 0;
   virtual void publish_join(const std::string& channel, const ClientInfo& client) = 0;
   virtual void publish_leave(const std::string& channel, const ClientInfo& client) = 0;
-  // Delivers to the user's connections on every node (no history).
-  virtual void send_to_user(const std::string& user, Publication message) = 0;
+  // Delivers to the user's connections on every node (no history). `done` (may be empty)
+  // completes once the message is on its way to every node (a network broker: the backing
+  // service acknowledged it), or with `unavailable` when it cannot be sent: never a silent
+  // drop. Success says nothing about whether the user had connections.
+  virtual void send_to_user(const std::string& user, Publication message, Completion<Unit> done) = 0;
   // Delivers `command` to every node (on_user_command), ordered with send_to_user per
-  // calling thread.
-  virtual void send_user_command(const UserCommand& command) = 0;
+  // calling thread; `done` as for send_to_user.
+  virtual void send_user_command(const UserCommand& command, Completion<Unit> done) = 0;
 
   virtual void history(const std::string& channel, const HistoryFilter& filter,
                        const HistoryOptions& options, Completion<HistoryResult> done) = 0;

@@ -89,6 +89,7 @@ bool Client::require_connected(const ClientCommand& command) {
 // only through `refresh`, which must keep the user.
 void Client::handle_connect(const ClientCommand& command) {
   if (connected_) return send_error(command.id, ErrorCode::bad_request, "already connected");
+  if (admitting) return send_error(command.id, ErrorCode::bad_request, "a connect is in progress");
   if (command.token.empty()) {
     if (!hub_.hub().options().allow_anonymous) {
       hub_.counters().bump(hub_.counters().auth_missing_token);
@@ -109,27 +110,45 @@ void Client::handle_connect(const ClientCommand& command) {
       bool expired = credentials.error().code == code(ErrorCode::token_expired);
       return disconnect(expired ? disconnect::token_expired : disconnect::unauthorized);
     }
-    if (!accept_credentials(std::move(*credentials), command.id)) return;
+    // Admitted and pending answer the connect themselves (pending: later).
+    (void)accept_credentials(std::move(*credentials), command.id, /*from_connect=*/true);
+    return;
   }
   send([&](const MessageEncoder& e, std::string& out) {
     e.connected(out, command.id, info_.client, info_.user);
   });
 }
 
-bool Client::accept_credentials(Credentials credentials, std::optional<uint64_t> request_id) {
+Client::Admission Client::accept_credentials(Credentials credentials, std::optional<uint64_t> request_id,
+                                             bool from_connect) {
   info_.user = credentials.user;
   info_.info = credentials.info;
   credentials_ = std::make_unique<Credentials>(std::move(credentials));
-  connected_ = true;
   if (!hub_.user_connected(*this)) {
-    // The user's other connections stay; this one is the extra one.
-    hub_.counters().bump(hub_.counters().closes_too_many_requests);
-    if (request_id) send_error(request_id, ErrorCode::too_many_requests, "too many connections for this user");
-    disconnect(disconnect::too_many_requests);
-    return false;
+    refuse_user(request_id);
+    return Admission::refused;
   }
+  if (hub_.admit_user_in_cluster(*this, from_connect, request_id)) return Admission::pending;
+  complete_connect(from_connect, request_id);
+  return Admission::admitted;
+}
+
+void Client::complete_connect(bool from_connect, std::optional<uint64_t> request_id) {
+  connected_ = true;
   schedule_token_expiry();  // replaces the connect deadline
-  return true;
+  if (from_connect) {
+    send([&](const MessageEncoder& e, std::string& out) {
+      e.connected(out, request_id, info_.client, info_.user);
+    });
+  }
+}
+
+void Client::refuse_user(std::optional<uint64_t> request_id) {
+  // The user's other connections stay; this one is the extra one.
+  connected_ = true;
+  hub_.counters().bump(hub_.counters().closes_too_many_requests);
+  if (request_id) send_error(request_id, ErrorCode::too_many_requests, "too many connections for this user");
+  disconnect(disconnect::too_many_requests);
 }
 
 void Client::handle_refresh(const ClientCommand& command) {

@@ -52,11 +52,21 @@ class Client {
   // The one place where a connection becomes a user: a verified `connect` token or the
   // upgrade's `Authorization: Bearer`. Connected at once; joins the user index; when the
   // token has `exp`, schedules refresh_required and the 4004 close (hub/TokenExpiry.h).
-  // False when the user already has max_connections_per_user connections on this node:
+  // refused when the user already has max_connections_per_user connections on this node:
   // then the client was told (error 111 to `request_id` when there is one, the disconnect
-  // message) and closed with 4029, and may already be gone from the hub.
-  [[nodiscard]] bool accept_credentials(Credentials credentials,
-                                        std::optional<uint64_t> request_id = std::nullopt);
+  // message) and closed with 4029, and may already be gone from the hub. pending when the
+  // cluster-wide count must be asked first (the hub's NodeRegistry shares user slots):
+  // the client stays unconnected until WorkerHub::finish_user_admission decides, which
+  // then answers the `connect` (when `from_connect`) or closes it as above.
+  enum class Admission : uint8_t { admitted, pending, refused };
+  [[nodiscard]] Admission accept_credentials(Credentials credentials,
+                                             std::optional<uint64_t> request_id = std::nullopt,
+                                             bool from_connect = false);
+  // The end of an admission: connected, token expiry scheduled, and with `from_connect`
+  // the `connected` reply to request_id.
+  void complete_connect(bool from_connect, std::optional<uint64_t> request_id);
+  // Over the per-user limit: error 111 to request_id (when there is one), close 4029.
+  void refuse_user(std::optional<uint64_t> request_id);
   // No credentials yet and anonymous access off: closed with 4005 unless it connects in time.
   void arm_connect_deadline();
 
@@ -79,6 +89,8 @@ class Client {
   // refresh_required notice, then the expiry close. Cancelled when the client closes.
   net::TimerNode timer;
   bool holds_user_slot = false;  // counted in the hub's per-user table (WorkerHub only)
+  bool holds_cluster_slot = false;  // counted by the hub's NodeRegistry (WorkerHub only)
+  bool admitting = false;           // waiting for the NodeRegistry's answer
 
  private:
   void handle(const ClientCommand& command);

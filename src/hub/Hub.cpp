@@ -82,10 +82,10 @@ void Hub::publish(Publication publication, Completion<StreamPosition> done, std:
   broker_.publish(std::move(publication), options, std::move(done));
 }
 
-void Hub::send_to_user(const std::string& user, Publication message) {
+void Hub::send_to_user(const std::string& user, Publication message, Completion<Unit> done) {
   message.channel.clear();
   message.offset = 0;
-  broker_.send_to_user(user, std::move(message));
+  broker_.send_to_user(user, std::move(message), std::move(done));
 }
 
 void Hub::presence(const std::string& channel, Completion<std::vector<ClientInfo>> done) {
@@ -117,21 +117,27 @@ void Hub::remove_history(const std::string& channel, Completion<Unit> done) {
   broker_.remove_history(channel, std::move(done));
 }
 
-Result<Unit> Hub::subscribe_user(const std::string& user, const std::string& channel) {
-  if (!namespace_for(channel)) return Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"};
-  broker_.send_user_command(UserCommand{UserCommand::Kind::subscribe, user, channel, 0, {}, false});
-  return Unit{};
+void Hub::subscribe_user(const std::string& user, const std::string& channel, Completion<Unit> done) {
+  if (!namespace_for(channel)) {
+    return done(Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"});
+  }
+  broker_.send_user_command(UserCommand{UserCommand::Kind::subscribe, user, channel, 0, {}, false},
+                            std::move(done));
 }
 
-Result<Unit> Hub::unsubscribe_user(const std::string& user, const std::string& channel) {
-  if (!namespace_for(channel)) return Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"};
-  broker_.send_user_command(UserCommand{UserCommand::Kind::unsubscribe, user, channel, 0, {}, false});
-  return Unit{};
+void Hub::unsubscribe_user(const std::string& user, const std::string& channel, Completion<Unit> done) {
+  if (!namespace_for(channel)) {
+    return done(Error{code(ErrorCode::unknown_channel), "unknown channel namespace or invalid channel name"});
+  }
+  broker_.send_user_command(UserCommand{UserCommand::Kind::unsubscribe, user, channel, 0, {}, false},
+                            std::move(done));
 }
 
-void Hub::disconnect_user(const std::string& user, const DisconnectReason& reason) {
+void Hub::disconnect_user(const std::string& user, const DisconnectReason& reason, Completion<Unit> done) {
   broker_.send_user_command(
-      UserCommand{UserCommand::Kind::disconnect, user, {}, reason.code, std::string(reason.reason), reason.reconnect});
+      UserCommand{
+          UserCommand::Kind::disconnect, user, {}, reason.code, std::string(reason.reason), reason.reconnect},
+      std::move(done));
 }
 
 void Hub::channels(Completion<std::vector<ChannelSummary>> done) {

@@ -26,6 +26,7 @@
 #include "hub/ConnectionQuery.h"
 #include "hub/ErrorCode.h"
 #include "hub/HubOptions.h"
+#include "hub/NodeRegistry.h"
 #include "hub/StringMap.h"
 #include "hub/StripedCounter.h"
 #include "hub/TypeHandler.h"
@@ -53,16 +54,20 @@ class Hub final : public BrokerEventHandler {
   // Publishes with the channel's namespace options (history); `done` may run on any thread.
   void publish(Publication publication, Completion<StreamPosition> done,
                std::string idempotency_key = {});
-  void send_to_user(const std::string& user, Publication message);
+  // `done` (may be empty) as Broker::send_to_user: `unavailable` when the broker could
+  // not send it.
+  void send_to_user(const std::string& user, Publication message, Completion<Unit> done = {});
   void presence(const std::string& channel, Completion<std::vector<ClientInfo>> done);
   void presence_stats(const std::string& channel, Completion<PresenceStats> done);
   void history(const std::string& channel, const HistoryFilter& filter, Completion<HistoryResult> done);
   void remove_history(const std::string& channel, Completion<Unit> done);
   // Server-side actions on every connection of a user, on every node (through the
   // broker). subscribe waives the namespace's permission checks: the back-end decided.
-  Result<Unit> subscribe_user(const std::string& user, const std::string& channel);
-  Result<Unit> unsubscribe_user(const std::string& user, const std::string& channel);
-  void disconnect_user(const std::string& user, const DisconnectReason& reason);
+  // `done` gets unknown_channel for a bad channel, `unavailable` when the broker could not
+  // send the command, else Unit once it is on its way (Broker::send_user_command).
+  void subscribe_user(const std::string& user, const std::string& channel, Completion<Unit> done);
+  void unsubscribe_user(const std::string& user, const std::string& channel, Completion<Unit> done);
+  void disconnect_user(const std::string& user, const DisconnectReason& reason, Completion<Unit> done);
   // The channels with subscribers on this node and their subscriber counts, gathered
   // from every worker; `done` runs on a worker thread.
   void channels(Completion<std::vector<ChannelSummary>> done);
@@ -74,6 +79,14 @@ class Hub final : public BrokerEventHandler {
   const std::string& node_id() const { return node_id_; }
   // The namespace options for `channel`, or null for an invalid name or unknown namespace.
   const NamespaceOptions* namespace_for(std::string_view channel) const;
+
+  // Before the workers run: what holds the per-user limit across nodes (null: this node's
+  // count only). The registry outlives the hub's use of it.
+  void set_node_registry(NodeRegistry* registry) { registry_ = registry; }
+  NodeRegistry* node_registry() const { return registry_; }
+  // Distinct users with connections on this node (counted while max_connections_per_user
+  // is on).
+  size_t user_count() const { return user_connections_.key_count(); }
 
   // --- for workers ---
   const HubOptions& options() const { return options_; }
@@ -117,6 +130,7 @@ class Hub final : public BrokerEventHandler {
   HubOptions options_;
   net::ConnectionTable user_connections_;  // per user, node-wide: max_connections_per_user
   Broker& broker_;
+  NodeRegistry* registry_ = nullptr;
   const Authenticator* authenticator_;
   std::string node_id_;
   std::vector<std::unique_ptr<WorkerHub>> workers_;

@@ -23,9 +23,13 @@ struct HubOptions {
   std::chrono::milliseconds token_leeway{0};  // auth.leeway: the verifier's allowance on exp
 
   size_t max_subscriptions = 128;  // per connection -> limit_exceeded
-  // Connections of one user on this node (all workers); the extra one is closed with
-  // 4029. 0: no limit. Node-wide: a cluster-wide count needs the broker (Redis, later).
+  // Connections of one user on this node (all workers), and on the whole cluster when the
+  // hub's NodeRegistry shares user slots (Redis); the extra one is closed with 4029.
+  // 0: no limit.
   size_t max_connections_per_user = 0;
+  // When the registry cannot be asked (Redis down): admit on this node's own count (true),
+  // or refuse the connect with error 113 and close 4501 (false).
+  bool user_limit_fail_open = true;
   RequestRatePolicy request_rate;  // per connection -> too_many_requests, then 4029
   DecoderLimits decoder;           // payload size and batch length
   // Presence entries are written with this TTL and refreshed by the node at a third of

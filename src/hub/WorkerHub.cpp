@@ -66,7 +66,7 @@ Client* WorkerHub::open_client(Peer& peer, Encoding encoding, std::optional<Cred
   clients_.emplace(local_id, std::move(client));
   counters_.clients.store(static_cast<int64_t>(clients_.size()), std::memory_order_relaxed);
   if (credentials) {
-    if (!raw->accept_credentials(std::move(*credentials))) {
+    if (raw->accept_credentials(std::move(*credentials)) == Client::Admission::refused) {
       // Refused and already disconnected, possibly before the endpoint could know this
       // client: free it here (close_client is idempotent).
       close_client(raw);
@@ -88,6 +88,45 @@ bool WorkerHub::user_connected(Client& client) {
   return true;
 }
 
+bool WorkerHub::admit_user_in_cluster(Client& client, bool from_connect, std::optional<uint64_t> request_id) {
+  NodeRegistry* registry = hub_.node_registry();
+  const size_t limit = hub_.options().max_connections_per_user;
+  if (!registry || limit == 0 || !registry->shares_user_slots()) return false;
+  client.admitting = true;
+  registry->acquire_user_slot(
+      client.user(), limit,
+      [this, client_id = client.local_id(), user = client.user(), from_connect,
+       request_id](Result<bool> result) {
+        run_here([this, client_id, user, from_connect, request_id, result = std::move(result)] {
+          finish_user_admission(client_id, user, from_connect, request_id, result);
+        });
+      });
+  return true;
+}
+
+// The registry answered: a slot (connected), no slot (4029 as for the node's own limit),
+// or no answer (Redis down: user_limit_fail_open decides).
+void WorkerHub::finish_user_admission(uint64_t client_id, const std::string& user, bool from_connect,
+                                      std::optional<uint64_t> request_id, const Result<bool>& result) {
+  const bool counted = result.ok() && *result;
+  Client* client = find_client(client_id);
+  if (!client || client->closed()) {  // left while the registry was asked
+    if (counted) hub_.node_registry()->release_user_slot(user);
+    return;
+  }
+  client->admitting = false;
+  if (result.ok() && !*result) {
+    counters_.bump(counters_.refused_per_user);
+    return client->refuse_user(request_id);
+  }
+  if (!result.ok() && !hub_.options().user_limit_fail_open) {
+    client->send_error(request_id, result.error());
+    return client->disconnect(disconnect::internal);
+  }
+  client->holds_cluster_slot = counted;
+  client->complete_connect(from_connect, request_id);
+}
+
 void WorkerHub::close_client(Client* client) {
   auto it = clients_.find(client->local_id());
   if (it == clients_.end()) return;
@@ -95,6 +134,10 @@ void WorkerHub::close_client(Client* client) {
   loop_.timers().cancel(client->timer);
   while (!client->subscriptions().empty()) {
     drop_subscription(*client, *client->subscriptions().back(), /*announce=*/true);
+  }
+  if (client->holds_cluster_slot) {
+    client->holds_cluster_slot = false;
+    hub_.node_registry()->release_user_slot(client->user());
   }
   if (client->holds_user_slot) {
     client->holds_user_slot = false;

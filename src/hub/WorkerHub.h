@@ -109,6 +109,10 @@ class WorkerHub {
   // counts it against max_connections_per_user and joins the user index. False when the
   // user is at the limit (nothing was counted or joined).
   bool user_connected(Client& client);
+  // After user_connected, when the hub's NodeRegistry shares user slots: asks it for a
+  // cluster-wide slot and returns true (the answer continues in finish_user_admission);
+  // false when there is nothing to ask (no registry, no limit, or slots not shared).
+  bool admit_user_in_cluster(Client& client, bool from_connect, std::optional<uint64_t> request_id);
 
   // Runs `task` on this loop: at once when already on it, else posted. A completion
   // from the broker comes back here before it touches a client.
@@ -132,6 +136,8 @@ class WorkerHub {
                           std::optional<uint64_t> request_id, std::optional<StreamPosition> recover);
   void end_subscription(Client& client, Subscription& subscription, std::optional<uint64_t> request_id);
   void continue_subscribe(Client& client, Subscription& subscription);
+  void finish_user_admission(uint64_t client_id, const std::string& user, bool from_connect,
+                             std::optional<uint64_t> request_id, const Result<bool>& result);
   void finish_subscribe(uint64_t client_id, const std::string& channel, uint64_t generation,
                         Result<HistoryResult> result);
   void fail_subscribe(Client& client, Subscription& subscription, const Error& error);

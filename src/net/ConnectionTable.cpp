@@ -54,4 +54,13 @@ size_t ConnectionTable::count(std::string_view key) const {
   return it == shard.counts.end() ? 0 : it->second;
 }
 
+size_t ConnectionTable::key_count() const {
+  size_t keys = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    keys += shard.counts.size();
+  }
+  return keys;
+}
+
 }  // namespace wshub::net

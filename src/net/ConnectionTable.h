@@ -38,6 +38,9 @@ class ConnectionTable {
 
   size_t total() const { return total_.load(std::memory_order_relaxed); }
   size_t count(std::string_view key) const;
+  // Keys with open connections (0 without a per-key cap): locks each shard in turn, so
+  // for scrapes and heartbeats, not per connection.
+  size_t key_count() const;
   size_t max_total() const { return max_total_; }
   size_t max_per_key() const { return max_per_key_; }
 

@@ -91,7 +91,9 @@ struct ClientConfig {
 struct LimitsConfig {
   size_t max_connections = 100'000;       // [limits] max_connections: open WebSockets on the node -> 429
   size_t max_connections_per_ip = 0;      // [limits] max_connections_per_ip: off (proxies, NAT) -> 429
-  size_t max_connections_per_user = 100;  // [limits] max_connections_per_user: node-wide -> 4029
+  size_t max_connections_per_user =
+      100;                           // [limits] max_connections_per_user: cluster-wide with redis -> 4029
+  bool user_limit_fail_open = true;  // [limits] user_limit_fail_open: Redis down -> admit on the node's count
   size_t accept_rate = 5000;              // [limits] accept_rate: new connections a second, node-wide
   size_t accept_burst = 10'000;           // [limits] accept_burst
   size_t message_rate = 200;              // [limits] message_rate: requests a second per connection -> 111
@@ -130,6 +132,7 @@ struct BrokerConfig {
   size_t redis_database = 0;                     // [broker] redis_database: SELECT when not 0
   std::string redis_prefix = "wshub";            // [broker] redis_prefix of keys and channels
   Duration presence_ttl{60'000};                 // [broker] presence_ttl: a dead node's presence lasts this
+  Duration node_heartbeat{5'000};                // [broker] node_heartbeat: registry period; TTL = 3 periods
 };
 
 struct Config {
@@ -137,6 +140,8 @@ struct Config {
   // [server] api_listen = "HOST:PORT": serve /api/ there (plain HTTP, for the internal
   // network) instead of on the main listener. Unset: /api/ is on the main listener.
   std::optional<ListenConfig> api_listen;
+  // [server] advertise_address: where clients reach this node (`info`); empty: the listener.
+  std::string advertise_address;
   unsigned workers = 0;               // [server] workers: 0 = one per core
   Duration shutdown_timeout{10'000};  // [server] shutdown_timeout: drain deadline on SIGTERM
   Duration drain_delay{1'000};        // [server] drain_delay: /readyz 503 this long before closing

@@ -80,10 +80,20 @@ void Hub::publish(const std::string& channel, const std::string& type, std::stri
 }
 
 void Hub::send_to_user(const std::string& user, const std::string& type, std::string_view json_payload) {
+  send_to_user(user, type, json_payload, {});
+}
+
+void Hub::send_to_user(const std::string& user, const std::string& type, std::string_view json_payload,
+                       std::function<void(std::optional<Failure>)> done) {
   hub::Publication message;
   message.type = type;
   message.payload = hub::Payload{hub::Encoding::json, std::string(json_payload)};
-  impl_->node->hub().send_to_user(user, std::move(message));
+  impl_->node->hub().send_to_user(user, std::move(message),
+                                  [done = std::move(done)](hub::Result<hub::Unit> r) {
+                                    if (!done) return;
+                                    if (r.ok()) return done(std::nullopt);
+                                    done(Failure{r.error().code, r.error().message});
+                                  });
 }
 
 void Hub::presence(const std::string& channel,

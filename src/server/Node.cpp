@@ -10,6 +10,7 @@
 #include "server/Endpoints.h"
 #include "server/Logging.h"
 #include "server/NodeMetrics.h"
+#include "server/NodeRegistryFactory.h"
 #include "server/OperationsEndpoints.h"
 #include "server/ProtocolEndpoint.h"
 
@@ -26,6 +27,7 @@ hub::HubOptions hub_options_from(const Config& config) {
   options.decoder.max_batch = config.client.max_batch;
   options.decoder.max_channel_length = config.client.max_channel_length;
   options.max_connections_per_user = config.limits.max_connections_per_user;
+  options.user_limit_fail_open = config.limits.user_limit_fail_open;
   options.request_rate.rate = {static_cast<double>(config.limits.message_rate),
                                static_cast<double>(config.limits.message_burst)};
   options.request_rate.max_refusals = config.limits.max_refusals;
@@ -68,6 +70,8 @@ Node::Node(Config config) {
   authenticator_ = make_authenticator(config.auth);
   server_ = std::make_unique<Server>(std::move(config));
   hub_ = std::make_unique<hub::Hub>(hub_options_from(server_->config()), *broker_, authenticator_.get());
+  registry_ = make_node_registry(server_->config().broker, metered_broker_->inner(), hub_->node_id());
+  hub_->set_node_registry(registry_.get());
   std::vector<hub::WorkerHub*> hubs;
   std::vector<net::EventLoop*> loops;
   for (unsigned i = 0; i < server_->worker_count(); ++i) {
@@ -82,7 +86,7 @@ Node::Node(Config config) {
     echo_ = std::make_unique<EchoEndpoint>();
     server_->add_endpoint("/echo", echo_.get());
   }
-  api_ = std::make_unique<api::ServerApi>(*hub_, [this] { return node_info(); });
+  api_ = std::make_unique<api::ServerApi>(*hub_, *registry_);
   http_api_ = std::make_unique<api::HttpApi>(*api_, server_->config().api.key);
   // With api_listen the API is served only there (an internal address), never on the
   // public listener.
@@ -145,6 +149,8 @@ api::NodeInfo Node::node_info() const {
     info.connections += clients > 0 ? static_cast<uint64_t>(clients) : 0;
   }
   info.channels = hub_->node_channel_count();
+  info.users = hub_->user_count();
+  info.address = advertised_address(server_->config(), server_->port());
   return info;
 }
 
@@ -154,15 +160,22 @@ Node::~Node() {
   // last the broker the hub listened to.
   server_->shutdown();
   server_->wait();
-  // A network broker calls the hub from its own thread: stop that before the hub goes.
+  // The registry says goodbye over the broker (a clean stop leaves `info` at once), so
+  // it stops first; a network broker calls the hub from its own thread: stop that before
+  // the hub goes.
+  registry_->shutdown();
   broker_->shutdown();
   routes_.reset();
   hub_.reset();
+  registry_.reset();
   server_.reset();
   broker_.reset();
 }
 
-void Node::start() { server_->start(); }
+void Node::start() {
+  registry_->start([this] { return node_info(); });
+  server_->start();
+}
 void Node::shutdown() { server_->shutdown(); }
 void Node::wait() { server_->wait(); }
 

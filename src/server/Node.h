@@ -69,6 +69,8 @@ class Node {
 
   std::unique_ptr<hub::Broker> broker_;
   broker::MeteredBroker* metered_broker_ = nullptr;  // broker_ itself: counts and times every call
+  // The cluster's node list and per-user counts (on the broker); freed before the broker.
+  std::unique_ptr<hub::NodeRegistry> registry_;
   std::unique_ptr<hub::Authenticator> authenticator_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<hub::Hub> hub_;

@@ -58,8 +58,8 @@ def token_for(user):
     return hs256_token({"sub": user, "exp": int(time.time()) + 3600}, SECRET)
 
 
-def node_config(redis_port, prefix, presence_ttl="1m"):
-    return {
+def node_config(redis_port, prefix, presence_ttl="1m", extra=None):
+    config = {
         "api": {"key": API_KEY},
         "auth": {"hmac_secret": SECRET},
         "client": {"allow_anonymous": True},
@@ -69,6 +69,9 @@ def node_config(redis_port, prefix, presence_ttl="1m"):
         "broker": {"type": "redis", "redis_address": f"127.0.0.1:{redis_port}", "redis_prefix": prefix,
                    "presence_ttl": presence_ttl},
     }
+    for section, keys in (extra or {}).items():
+        config.setdefault(section, {}).update(keys)
+    return config
 
 
 def api(port, method, params):
@@ -179,8 +182,19 @@ async def wait_for(predicate, timeout=10, interval=0.1):
     return await predicate()
 
 
+async def try_connect(node, user):
+    """Connects as `user`: (client, None) when admitted, (None, (error reply, close code)) when refused."""
+    c = WsClient(await websockets.connect(node.url("/websocket"), subprotocols=["wshub.json"]))
+    reply = await c.request({"type": "connect", "token": token_for(user)})
+    if reply["type"] == "connected":
+        c.client_id = reply["client"]
+        return c, None
+    return None, (reply, await asyncio.wait_for(c.closed, 10))
+
+
 class ClusterCase(unittest.TestCase):
     presence_ttl = "1m"
+    extra_config = {}
 
     @classmethod
     def setUpClass(cls):
@@ -189,7 +203,8 @@ class ClusterCase(unittest.TestCase):
         cls.nodes = []
         try:
             for _ in range(3):
-                cls.nodes.append(Server(node_config(cls.redis.port, prefix, cls.presence_ttl), workers=2).start())
+                cls.nodes.append(Server(node_config(cls.redis.port, prefix, cls.presence_ttl, cls.extra_config),
+                                        workers=2).start())
         except Exception:
             cls.tearDownClass()
             raise
@@ -302,6 +317,31 @@ class Cluster(ClusterCase):
 
         run(go())
 
+    def test_info_lists_every_node(self):
+        async def go():
+            on_a = await WsClient.connect(self.nodes[0], "ivy")
+            ids = set()
+
+            async def three_nodes_with_ivy():
+                status, body = await api_async(self.nodes[2].port, "info", {})
+                self.assertEqual(status, 200, body)
+                ids.clear()
+                ids.update(n["id"] for n in body["nodes"])
+                return len(body["nodes"]) == 3 and body["totals"]["connections"] >= 1
+
+            self.assertTrue(await wait_for(three_nodes_with_ivy, timeout=15))
+            status, body = await api_async(self.nodes[1].port, "info", {})
+            self.assertEqual({n["id"] for n in body["nodes"]}, ids)  # every node sees the same list
+            self.assertEqual(body["totals"]["nodes"], 3)
+            ports = sorted(int(n["address"].rsplit(":", 1)[1]) for n in body["nodes"])
+            self.assertEqual(ports, sorted(node.port for node in self.nodes))
+            for n in body["nodes"]:
+                self.assertTrue(n["version"] and n["updated_at"] > 0, n)
+            self.assertEqual(body["totals"]["connections"], sum(n["connections"] for n in body["nodes"]))
+            await on_a.close()
+
+        run(go())
+
     def test_server_api_disconnect_across_nodes(self):
         a, b, c = self.nodes
 
@@ -322,6 +362,7 @@ class NodeCrash(ClusterCase):
     """A node killed with SIGKILL: its clients leave presence within the TTL."""
 
     presence_ttl = "2s"
+    extra_config = {"broker": {"node_heartbeat": "500ms"}}  # gone from `info` 1.5 s after the last
 
     def test_killed_nodes_presence_disappears(self):
         a, b, c = self.nodes
@@ -336,8 +377,17 @@ class NodeCrash(ClusterCase):
                 _, body = await api_async(c.port, "presence", {"channel": "lobby"})
                 return sorted(x["user"] for x in body["clients"])
 
+            async def node_ids():
+                status, body = await api_async(c.port, "info", {})
+                self.assertEqual(status, 200, body)
+                return {n["id"] for n in body["nodes"]}
+
             await asyncio.sleep(3)  # past the TTL: the nodes refresh their entries
             self.assertEqual(await users(), ["erin", "frank"])
+            before = await node_ids()
+            self.assertEqual(len(before), 3)
+            a_id = on_a.client_id.split("-")[0]  # client ids start with their node's id
+            self.assertIn(a_id, before)
             a.proc.send_signal(signal.SIGKILL)
             a.proc.wait(5)
             started = time.monotonic()
@@ -347,6 +397,11 @@ class NodeCrash(ClusterCase):
 
             self.assertTrue(await wait_for(only_frank, timeout=8))
             self.assertLess(time.monotonic() - started, 6)  # TTL 2 s, plus slack for a loaded machine
+
+            async def a_gone():
+                return await node_ids() == before - {a_id}
+
+            self.assertTrue(await wait_for(a_gone, timeout=8))  # node TTL 1.5 s
             await on_b.close()
 
         run(go())
@@ -366,6 +421,7 @@ class RedisOutage(ClusterCase):
             await api_async(b.port, "publish", {"channel": "alerts", "payload": {"n": 1}})
             await subscriber.publications(1)
             publisher = await WsClient.connect(b)
+            gina = await WsClient.connect(a, "gina")  # no subscription: not told to recover
 
             self.redis.stop()
             await asyncio.sleep(0.3)
@@ -375,6 +431,16 @@ class RedisOutage(ClusterCase):
             reply = await publisher.request({"type": "publish", "channel": "alerts", "payload": {"n": 3}})
             self.assertEqual(reply["type"], "error", reply)
             self.assertEqual(reply["code"], 113, reply)
+            # User-addressed methods refuse instead of dropping silently.
+            for method, params in (("send", {"user": "gina", "type": "note", "payload": {"n": 1}}),
+                                   ("disconnect", {"user": "gina"}),
+                                   ("subscribe", {"user": "gina", "channel": "alerts"}),
+                                   ("unsubscribe", {"user": "gina", "channel": "alerts"})):
+                status, body = await api_async(c.port, method, params)
+                self.assertEqual(status, 503, (method, body))
+                self.assertEqual(body["error"]["code"], 113, (method, body))
+                self.assertTrue(body["error"]["message"], body)
+            self.assertFalse(gina.closed.done())  # the refused disconnect did nothing
             pong = await subscriber.request({"type": "ping"})  # still connected and served
             self.assertNotEqual(pong["type"], "error")
             self.assertFalse(subscriber.closed.done())
@@ -406,8 +472,66 @@ class RedisOutage(ClusterCase):
             self.assertEqual(status, 200, body)
             got = await again.publications(1)
             self.assertEqual(got[0]["payload"], {"n": 4})
+
+            # Sends work again, and arrive (a's pub/sub link may come back after c's command link).
+            async def delivered():
+                status, body = await api_async(c.port, "send", {"user": "gina", "type": "note", "payload": {"n": 2}})
+                if status != 200:
+                    self.assertEqual(status, 503, body)
+                    return False
+                try:
+                    return (await gina.push(timeout=1, kind="note"))["payload"] == {"n": 2}
+                except asyncio.TimeoutError:
+                    return False
+
+            self.assertTrue(await wait_for(delivered, timeout=20))
+            status, body = await api_async(c.port, "disconnect", {"user": "gina", "code": 4321})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(await asyncio.wait_for(gina.closed, 10), 4321)
             await again.close()
             await publisher.close()
+
+        run(go())
+
+
+@needs_own_server
+@needs_redis
+class UserLimitAcrossNodes(ClusterCase):
+    """limits.max_connections_per_user holds for the cluster, not per node."""
+
+    extra_config = {"limits": {"max_connections_per_user": 2}}
+
+    def test_third_connection_on_another_node_is_refused(self):
+        a, b, _ = self.nodes
+
+        async def go():
+            first = await WsClient.connect(a, "uma")
+            second = await WsClient.connect(a, "uma")
+            client, refused = await try_connect(b, "uma")
+            self.assertIsNone(client)
+            reply, close_code = refused
+            self.assertEqual((reply["type"], reply["code"]), ("error", 111), reply)  # as the node's own limit
+            self.assertEqual(close_code, 4029)
+            other, _ = await try_connect(b, "victor")  # other users are not affected
+            self.assertIsNotNone(other)
+
+            await first.close()
+
+            # The slot is given back asynchronously: B admits once A's release reached Redis.
+            admitted = []
+
+            async def b_admits():
+                c, _ = await try_connect(b, "uma")
+                if c:
+                    admitted.append(c)
+                return bool(c)
+
+            self.assertTrue(await wait_for(b_admits, timeout=10, interval=0.2))
+            client, refused = await try_connect(a, "uma")  # two again: a and b
+            self.assertIsNone(client)
+            self.assertEqual(refused[1], 4029)
+            for c in [second, other] + admitted:
+                await c.close()
 
         run(go())
 

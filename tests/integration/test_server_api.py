@@ -287,6 +287,10 @@ class Methods(unittest.TestCase):
             self.assertGreaterEqual(node["channels"], 4)
             self.assertTrue(node["id"] and node["version"])
             self.assertGreater(node["messages_in"], 0)
+            self.assertEqual(len(info["nodes"]), 1)  # the memory broker: this node, in the cluster's shape
+            self.assertTrue(node["address"].endswith(f":{self.server.port}"), node)
+            self.assertEqual(info["totals"]["nodes"], 1)
+            self.assertEqual(info["totals"]["connections"], node["connections"])
             for c in clients:
                 await c.close()
         run(go())

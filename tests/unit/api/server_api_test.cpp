@@ -24,8 +24,12 @@ class DeferredBroker final : public hub::Broker {
   }
   void publish_join(const std::string& c, const hub::ClientInfo& i) override { inner_.publish_join(c, i); }
   void publish_leave(const std::string& c, const hub::ClientInfo& i) override { inner_.publish_leave(c, i); }
-  void send_to_user(const std::string& u, hub::Publication m) override { inner_.send_to_user(u, std::move(m)); }
-  void send_user_command(const hub::UserCommand& c) override { inner_.send_user_command(c); }
+  void send_to_user(const std::string& u, hub::Publication m, hub::Completion<hub::Unit> done) override {
+    inner_.send_to_user(u, std::move(m), std::move(done));
+  }
+  void send_user_command(const hub::UserCommand& c, hub::Completion<hub::Unit> done) override {
+    inner_.send_user_command(c, std::move(done));
+  }
   void history(const std::string& c, const hub::HistoryFilter& f, const hub::HistoryOptions& o,
                hub::Completion<hub::HistoryResult> done) override {
     inner_.history(c, f, o, defer(std::move(done)));
@@ -157,7 +161,10 @@ TEST_F(ServerApiTest, BatchRunsSequentiallyAcrossAsynchronousCompletions) {
   EXPECT_TRUE(out.starts_with(R"({"replies":[{"offset":1,)")) << out;
   EXPECT_NE(out.find(R"("offset":2,"payload":"two"}],"offset":2)"), std::string::npos) << out;
   EXPECT_NE(out.find(R"({"error":{"code":108,)"), std::string::npos) << out;
-  EXPECT_NE(out.find(R"({"nodes":[{"id":"node1","version":"9.9","uptime":0,"connections":3,)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"({"nodes":[{"id":"node1","address":"","version":"9.9","uptime":0,"connections":3,)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(R"("totals":{"nodes":1,"connections":3,)"), std::string::npos) << out;
 }
 
 TEST_F(ServerApiTest, PresenceAndStatsOfAnEmptyChannel) {

@@ -63,7 +63,7 @@ TEST_P(BrokerConformance, UserMessagesNeedNoSubscription) {
   message.payload = {hub::Encoding::msgpack, std::string("\x81\xa1k\xa1v", 5)};
   message.from = hub::ClientInfo{"server", "", ""};
   const std::string user = "user-" + channel();
-  broker_->send_to_user(user, message);
+  send_to_user(*broker_, user, message);  // completes ok: the message is on its way
   ASSERT_TRUE(handler_.wait_until([&] { return !handler_.user_messages(user).empty(); }));
   settle();
   const auto messages = handler_.user_messages(user);
@@ -82,8 +82,8 @@ TEST_P(BrokerConformance, UserCommandsReachTheNodeWhole) {
   const std::string user = "user-" + channel();
   hub::UserCommand subscribe{hub::UserCommand::Kind::subscribe, user, "news:" + channel(), 4000, "", false};
   hub::UserCommand disconnect{hub::UserCommand::Kind::disconnect, user, "", 4123, "bye", true};
-  broker_->send_user_command(subscribe);
-  broker_->send_user_command(disconnect);
+  expect_ok(try_send_user_command(*broker_, subscribe));
+  expect_ok(try_send_user_command(*broker_, disconnect));
   ASSERT_TRUE(handler_.wait_until([&] { return handler_.user_commands(user).size() >= 2; }));
   settle();
   const auto commands = handler_.user_commands(user);
@@ -94,6 +94,22 @@ TEST_P(BrokerConformance, UserCommandsReachTheNodeWhole) {
   EXPECT_EQ(commands[1].code, 4123);
   EXPECT_EQ(commands[1].reason, "bye");
   EXPECT_TRUE(commands[1].reconnect);
+}
+
+// No silent drop: after shutdown a user message or command is refused, not lost quietly
+// (the server API answers 503 on it).
+TEST_P(BrokerConformance, UserMessagesAndCommandsAreUnavailableAfterShutdown) {
+  const std::string user = "user-" + channel();
+  broker_->shutdown();
+  const auto sent = try_send_to_user(*broker_, user, make_publication("", "{}"));
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.error().code, hub::code(hub::ErrorCode::unavailable));
+  const auto commanded =
+      try_send_user_command(*broker_, {hub::UserCommand::Kind::disconnect, user, "", 4000, "", false});
+  ASSERT_FALSE(commanded.ok());
+  EXPECT_EQ(commanded.error().code, hub::code(hub::ErrorCode::unavailable));
+  EXPECT_TRUE(handler_.user_messages(user).empty());
+  EXPECT_TRUE(handler_.user_commands(user).empty());
 }
 
 TEST_P(BrokerConformance, TypeFromAndEncodingArePreserved) {

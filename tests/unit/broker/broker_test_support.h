@@ -204,6 +204,21 @@ inline void subscribe(hub::Broker& broker, const std::string& channel) {
       await<hub::Unit>([&](hub::Completion<hub::Unit> done) { broker.subscribe(channel, std::move(done)); }));
 }
 
+inline hub::Result<hub::Unit> try_send_to_user(hub::Broker& broker, const std::string& user,
+                                               const hub::Publication& message) {
+  return await<hub::Unit>(
+      [&](hub::Completion<hub::Unit> done) { broker.send_to_user(user, message, std::move(done)); });
+}
+
+inline hub::Result<hub::Unit> try_send_user_command(hub::Broker& broker, const hub::UserCommand& command) {
+  return await<hub::Unit>(
+      [&](hub::Completion<hub::Unit> done) { broker.send_user_command(command, std::move(done)); });
+}
+
+inline void send_to_user(hub::Broker& broker, const std::string& user, const hub::Publication& message) {
+  expect_ok(try_send_to_user(broker, user, message));
+}
+
 inline void remove_history(hub::Broker& broker, const std::string& channel) {
   expect_ok(await<hub::Unit>(
       [&](hub::Completion<hub::Unit> done) { broker.remove_history(channel, std::move(done)); }));

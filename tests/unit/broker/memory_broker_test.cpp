@@ -249,7 +249,7 @@ TEST_F(MemoryBrokerTest, ChannelsWithNothingLeaveNoState) {
   broker_->publish_join("a", {"c1", "u1", ""});
   broker_->publish_leave("a", {"c1", "u1", ""});
   history(*broker_, "a", latest(10), history_options(0));
-  broker_->send_to_user("u1", make_publication("", "{}"));
+  send_to_user(*broker_, "u1", make_publication("", "{}"));
   EXPECT_EQ(broker_->channel_count(), 0u);
 
   publish_to("a", publish_options(history_options(10)));
@@ -316,13 +316,13 @@ TEST_F(MemoryBrokerTest, NoHandlerMeansNoDeliveryAndNoFailure) {
   subscribe(broker, "a");
   EXPECT_EQ(publish(broker, make_publication("a", "{}"), publish_options(history_options(10))).offset, 1u);
   broker.publish_join("a", {"c1", "u1", ""});
-  broker.send_to_user("u1", make_publication("", "{}"));
+  send_to_user(broker, "u1", make_publication("", "{}"));
 }
 
 TEST_F(MemoryBrokerTest, UserMessagesLoseTheirChannelAndOffset) {
   auto message = make_publication("stray", "{}");
   message.offset = 42;
-  broker_->send_to_user("u1", message);
+  send_to_user(*broker_, "u1", message);
   const auto got = handler_.user_messages("u1");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].message->channel, "");

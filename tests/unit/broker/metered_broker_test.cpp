@@ -37,8 +37,10 @@ class DownBroker final : public hub::Broker {
   }
   void publish_join(const std::string&, const hub::ClientInfo&) override {}
   void publish_leave(const std::string&, const hub::ClientInfo&) override {}
-  void send_to_user(const std::string&, hub::Publication) override {}
-  void send_user_command(const hub::UserCommand&) override {}
+  void send_to_user(const std::string&, hub::Publication, hub::Completion<hub::Unit> done) override {
+    done(down());
+  }
+  void send_user_command(const hub::UserCommand&, hub::Completion<hub::Unit> done) override { done(down()); }
   void history(const std::string&, const hub::HistoryFilter&, const hub::HistoryOptions&,
                hub::Completion<hub::HistoryResult> done) override {
     done(down());
@@ -74,7 +76,7 @@ TEST(MeteredBroker, CountsCallsAndTimesCompletions) {
   }
   broker.subscribe("a", [&](hub::Result<hub::Unit> r) { EXPECT_TRUE(r.ok()); });
   broker.unsubscribe("a");
-  broker.send_to_user("u", publication(""));
+  broker.send_to_user("u", publication(""), {});  // no completion wanted: still counted
   EXPECT_EQ(completed, 5);
   MeteredBroker::OperationStats publish = broker.stats(BrokerOperation::publish);
   EXPECT_EQ(publish.calls, 5u);

@@ -69,7 +69,7 @@ TEST_F(RedisBrokerTest, NodesShareFanOutHistoryUsersAndPresence) {
   EXPECT_TRUE(kept.since_available);
   EXPECT_EQ(offsets(kept.publications), (std::vector<uint64_t>{1}));
 
-  a->send_to_user("alice", make_publication("", "{\"hi\":1}"));
+  send_to_user(*a, "alice", make_publication("", "{\"hi\":1}"));
   ASSERT_TRUE(b_events.wait_until([&] { return !b_events.user_messages("alice").empty(); }));
   ASSERT_TRUE(a_events.wait_until([&] { return !a_events.user_messages("alice").empty(); }));
 
@@ -112,6 +112,14 @@ TEST_F(RedisBrokerTest, RedisDownAnswersUnavailableAndRestartResubscribes) {
   auto subscribed =
       await<hub::Unit>([&](hub::Completion<hub::Unit> done) { broker->subscribe("other", std::move(done)); });
   EXPECT_FALSE(subscribed.ok());
+  // User-addressed sends are refused, not dropped quietly (the server API answers 503).
+  const auto sent = try_send_to_user(*broker, "alice", make_publication("", "{}"));
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.error().code, hub::code(hub::ErrorCode::unavailable));
+  const auto commanded =
+      try_send_user_command(*broker, {hub::UserCommand::Kind::disconnect, "alice", "", 4000, "", false});
+  ASSERT_FALSE(commanded.ok());
+  EXPECT_EQ(commanded.error().code, hub::code(hub::ErrorCode::unavailable));
   EXPECT_EQ(events.interruptions(), 0u);
 
   ASSERT_TRUE(server_.start());  // empty: no persistence
@@ -120,6 +128,8 @@ TEST_F(RedisBrokerTest, RedisDownAnswersUnavailableAndRestartResubscribes) {
   const auto position = publish(*broker, make_publication("live", "{}"), with_history(10));
   EXPECT_EQ(position.offset, 1u);  // a new epoch: the old history went with the server
   ASSERT_TRUE(events.wait_for_publications("live", 1));
+  send_to_user(*broker, "alice", make_publication("", "{}"));
+  ASSERT_TRUE(events.wait_until([&] { return events.user_messages("alice").size() == 1; }));
 }
 
 TEST_F(RedisBrokerTest, AHungRedisTimesOut) {

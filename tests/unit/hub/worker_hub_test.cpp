@@ -142,9 +142,12 @@ TEST_F(WorkerHubTest, UserMessagesReachEveryConnectionOfTheUser) {
   RecordingPeer& b = connect();
   RecordingPeer& other = connect();
   on_loop([&] {
-    ASSERT_TRUE(a.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}));
-    ASSERT_TRUE(b.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}));
-    ASSERT_TRUE(other.client->accept_credentials(Credentials{"7", {}, std::nullopt, {}}));
+    ASSERT_EQ(a.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}),
+              Client::Admission::admitted);
+    ASSERT_EQ(b.client->accept_credentials(Credentials{"42", {}, std::nullopt, {}}),
+              Client::Admission::admitted);
+    ASSERT_EQ(other.client->accept_credentials(Credentials{"7", {}, std::nullopt, {}}),
+              Client::Admission::admitted);
   });
   Publication message;
   message.type = "note";
@@ -182,7 +185,10 @@ class WorkerHubLimitsTest : public WorkerHubTest {
   }
   bool become(RecordingPeer& peer, const std::string& user) {
     bool ok = false;
-    on_loop([&] { ok = peer.client->accept_credentials(Credentials{user, {}, std::nullopt, {}}); });
+    on_loop([&] {
+      ok = peer.client->accept_credentials(Credentials{user, {}, std::nullopt, {}}) ==
+           Client::Admission::admitted;
+    });
     return ok;
   }
 };

@@ -42,6 +42,7 @@ workers = 3
 shutdown_timeout = "30s"
 drain_delay = "5s"
 api_listen = "127.0.0.1:9002"
+advertise_address = "ws1.example.com:443"
 
 [endpoints]
 echo = true
@@ -95,6 +96,7 @@ max_channel_length = 64
 max_connections = 5000
 max_connections_per_ip = 20
 max_connections_per_user = 5
+user_limit_fail_open = false
 accept_rate = 100
 accept_burst = 300
 message_rate = 20
@@ -145,6 +147,7 @@ redis_password = "redis-secret"
 redis_database = 2
 redis_prefix = "app1"
 presence_ttl = "20s"
+node_heartbeat = "2s"
 )";
 
 TEST(ConfigLoader, ReadsEveryKey) {
@@ -206,6 +209,9 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.broker.redis_address, "10.0.0.5:6380");
   EXPECT_EQ(c.broker.redis_database, 2u);
   EXPECT_EQ(c.broker.presence_ttl, Duration(20'000));
+  EXPECT_EQ(c.broker.node_heartbeat, Duration(2'000));
+  EXPECT_EQ(c.advertise_address, "ws1.example.com:443");
+  EXPECT_FALSE(c.limits.user_limit_fail_open);
   validate(c);
 }
 

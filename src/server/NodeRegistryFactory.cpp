@@ -1,0 +1,34 @@
+#include "server/NodeRegistryFactory.h"
+
+#include <unistd.h>
+
+#include "broker/LocalNodeRegistry.h"
+#include "broker/RedisBroker.h"
+#include "broker/RedisNodeRegistry.h"
+
+namespace wshub::server {
+
+std::unique_ptr<hub::NodeRegistry> make_node_registry(const BrokerConfig& config, hub::Broker& broker,
+                                                      const std::string& node_id) {
+  if (auto* redis = dynamic_cast<broker::RedisBroker*>(&broker)) {
+    broker::RedisNodeRegistryOptions options;
+    options.node_id = node_id;
+    options.heartbeat = config.node_heartbeat;
+    options.ttl = 3 * config.node_heartbeat;
+    return std::make_unique<broker::RedisNodeRegistry>(*redis, options);
+  }
+  return std::make_unique<broker::LocalNodeRegistry>();
+}
+
+std::string advertised_address(const Config& config, uint16_t bound_port) {
+  if (!config.advertise_address.empty()) return config.advertise_address;
+  std::string host = config.listen.host;
+  if (host.empty() || host == "0.0.0.0" || host == "::") {
+    char name[256] = {};
+    host = ::gethostname(name, sizeof(name) - 1) == 0 && name[0] ? name : "localhost";
+  }
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return host + ":" + std::to_string(bound_port);
+}
+
+}  // namespace wshub::server
