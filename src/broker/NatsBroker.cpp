@@ -345,10 +345,13 @@ void NatsBroker::finish_subscribes() {
   for (auto& p : pending) p.done(unavailable(std::string("nats subscribe: ") + natsStatus_GetText(s)));
 }
 
+// The closure is freed by the complete callback, on the delivery thread, possibly as soon
+// as the unsubscribe returns: nothing of it is read after that.
 void NatsBroker::close_subscription(Subscription* subscription) {
+  natsSubscription* handle = subscription->handle;
   subscription->active.store(false, std::memory_order_release);
-  natsSubscription_Unsubscribe(subscription->handle);
-  natsSubscription_Destroy(subscription->handle);  // the closure goes in its complete callback
+  natsSubscription_Unsubscribe(handle);
+  natsSubscription_Destroy(handle);
 }
 
 void NatsBroker::on_reconnected() {
