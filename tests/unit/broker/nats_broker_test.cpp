@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "broker/NatsBroker.h"
+#include "broker/NatsRedisBroker.h"
 #include "broker/NatsSubject.h"
 #include "broker_test_support.h"
 #include "hub/ErrorCode.h"
 #include "nats_server.h"
+#include "redis_server.h"
 
 namespace wshub::broker {
 namespace {
@@ -157,6 +159,52 @@ TEST_F(NatsBrokerTest, CallsAfterShutdownCompleteUnavailable) {
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, hub::code(hub::ErrorCode::unavailable));
   EXPECT_FALSE(broker->connected());
+}
+
+// The composite with Redis as the store: a subscribe that fails on one side is undone on the
+// other (the hub forgets it and will not unsubscribe), and history goes through Redis.
+TEST_F(NatsBrokerTest, WithARedisStoreAHalfFailedSubscribeIsUndone) {
+  if (!RedisServer::installed()) GTEST_SKIP() << "redis-server is not installed";
+  RedisServer redis;
+  ASSERT_TRUE(redis.start());
+  RecordingHandler events, other_events;
+  struct Node {
+    std::unique_ptr<NatsRedisBroker> broker;
+    NatsBroker* nats;  // its NATS half, to publish past the routing
+  };
+  auto make = [&](RecordingHandler& handler) {
+    NatsBrokerOptions nats_options;
+    nats_options.url = server_.url();
+    RedisBrokerOptions redis_options;
+    redis_options.address = redis.address();
+    redis_options.command_timeout = 500ms;
+    redis_options.reconnect_max = 200ms;
+    auto nats = std::make_unique<NatsBroker>(nats_options);
+    NatsBroker* half = nats.get();
+    auto broker =
+        std::make_unique<NatsRedisBroker>(std::move(nats), std::make_unique<RedisBroker>(redis_options));
+    broker->set_event_handler(&handler);
+    return Node{std::move(broker), half};
+  };
+  auto [node, node_nats] = make(events);
+  auto [other, other_nats] = make(other_events);
+  hub::PublishOptions kept;
+  kept.history.size = 10;
+  EXPECT_EQ(publish(*other, make_publication("stored", "{}"), kept).offset, 1u);  // through Redis
+
+  redis.stop();
+  EXPECT_TRUE(eventually([&] { return !node->connected(); }));
+  auto subscribed =
+      await<hub::Unit>([&](hub::Completion<hub::Unit> done) { node->subscribe("half", std::move(done)); });
+  ASSERT_FALSE(subscribed.ok());
+  EXPECT_EQ(subscribed.error().code, hub::code(hub::ErrorCode::unavailable));
+  // NATS still works, and the NATS half of the failed subscribe is gone: nothing arrives.
+  subscribe(*node_nats, "fence");
+  publish(*other_nats, make_publication("half", "{}"), {});
+  publish(*other_nats, make_publication("fence", "{}"), {});
+  ASSERT_TRUE(events.wait_for_publications("fence", 1));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(events.publications("half").empty());
 }
 
 TEST(NatsBrokerOptions, ABadPrefixIsAStartupError) {
