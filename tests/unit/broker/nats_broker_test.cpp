@@ -186,8 +186,13 @@ TEST_F(NatsBrokerTest, WithARedisStoreAHalfFailedSubscribeIsUndone) {
     broker->set_event_handler(&handler);
     return Node{std::move(broker), half};
   };
-  auto [node, node_nats] = make(events);
-  auto [other, other_nats] = make(other_events);
+  // Named, not structured bindings: clang 14 cannot capture those in the lambdas below.
+  Node first = make(events);
+  Node second = make(other_events);
+  NatsRedisBroker* node = first.broker.get();
+  NatsRedisBroker* other = second.broker.get();
+  NatsBroker* node_nats = first.nats;
+  NatsBroker* other_nats = second.nats;
   hub::PublishOptions kept;
   kept.history.size = 10;
   EXPECT_EQ(publish(*other, make_publication("stored", "{}"), kept).offset, 1u);  // through Redis
