@@ -130,8 +130,12 @@ NatsIngest::NatsIngest(NatsIngestOptions options, api::ServerApi& api) : state_(
     check(s, "connecting");
   }
   auto* closure = new Keep(state_);  // released when the subscription's last callback returned
-  s = natsConnection_QueueSubscribe(&state_->subscription, state_->connection, options.subject.c_str(),
-                                    options.queue_group.c_str(), on_command, closure);
+  // No queue group: every node handles every command (nodes of separate clusters).
+  s = options.queue_group.empty()
+          ? natsConnection_Subscribe(&state_->subscription, state_->connection, options.subject.c_str(),
+                                     on_command, closure)
+          : natsConnection_QueueSubscribe(&state_->subscription, state_->connection, options.subject.c_str(),
+                                          options.queue_group.c_str(), on_command, closure);
   if (s == NATS_OK)
     s = natsSubscription_SetOnCompleteCB(state_->subscription, on_subscription_complete, closure);
   if (s != NATS_OK) {
