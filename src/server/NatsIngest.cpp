@@ -144,6 +144,10 @@ NatsIngest::NatsIngest(NatsIngestOptions options, api::ServerApi& api) : state_(
     natsConnection_Destroy(state_->connection);
     check(s, "subscribing");
   }
+  // Connected at once: one round trip so that the server has the subscription when the
+  // node reports ready (start-up, so a short wait is fine).
+  if (natsConnection_Status(state_->connection) == NATS_CONN_STATUS_CONNECTED)
+    natsConnection_FlushTimeout(state_->connection, 2000);
   spdlog::info("ingest: nats: publish commands from subject {} (queue group {})", options.subject,
                options.queue_group);
 }
