@@ -124,7 +124,8 @@ struct AuthConfig {
 };
 
 // [broker]: what carries publications between nodes and keeps history and presence
-// (docs/clustering.md). "memory": one node; "redis": a cluster of nodes on one Redis.
+// (docs/clustering.md). "memory": one node; "redis": a cluster of nodes on one Redis;
+// "nats": a cluster on NATS, with history and presence in Redis when store = "redis".
 struct BrokerConfig {
   std::string type = "memory";                   // [broker] type (or top-level broker = "...")
   std::string redis_address = "127.0.0.1:6379";  // [broker] redis_address: host:port
@@ -133,6 +134,20 @@ struct BrokerConfig {
   std::string redis_prefix = "wshub";            // [broker] redis_prefix of keys and channels
   Duration presence_ttl{60'000};                 // [broker] presence_ttl: a dead node's presence lasts this
   Duration node_heartbeat{5'000};                // [broker] node_heartbeat: registry period; TTL = 3 periods
+  std::string nats_url = "nats://127.0.0.1:4222";  // [broker] nats_url: one URL or a comma-separated list
+  std::string nats_user;                         // [broker] nats_user (with nats_password)
+  std::string nats_password;                     // [broker] nats_password
+  std::string nats_token;                        // [broker] nats_token
+  std::string nats_prefix = "wshub";             // [broker] nats_prefix of every subject
+  std::string store = "none";                    // [broker] store: with nats, "redis" keeps history/presence
+};
+
+// [ingest] nats_*: publish commands consumed from a NATS subject (docs/server-api.md).
+// Its own struct: other [ingest] sources keep theirs.
+struct NatsIngestConfig {
+  std::string subject;              // [ingest] nats_subject: empty = off
+  std::string queue_group = "wshub";  // [ingest] nats_queue_group: one node of the group takes each
+  std::string url;                  // [ingest] nats_url: empty = broker.nats_url
 };
 
 struct Config {
@@ -168,6 +183,7 @@ struct Config {
   AdminConfig admin;
   BrokerConfig broker;
   DemosConfig demos;
+  NatsIngestConfig nats_ingest;
 };
 
 }  // namespace wshub::server

@@ -178,7 +178,8 @@ ConfigKey access_key(std::string_view name, std::string_view help, Field field) 
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kLogFormats[] = {"text", "json"};
-constexpr std::string_view kBrokerTypes[] = {"memory", "redis"};
+constexpr std::string_view kBrokerTypes[] = {"memory", "redis", "nats"};
+constexpr std::string_view kBrokerStores[] = {"none", "redis"};
 constexpr int64_t kMaxWorkers = 1024;
 
 // log.components: ["net=debug", ...], checked against the known components and levels.
@@ -447,8 +448,9 @@ std::vector<ConfigKey> make_keys() {
           kPositive, [](auto& c) -> auto& { return c.auth.refresh_before; }),
 
       choice_key(
-          "broker.type", "what links the nodes: memory (one node) or redis (a cluster on one Redis)",
-          kBrokerTypes, [](auto& c) -> auto& { return c.broker.type; }),
+          "broker.type", "what links the nodes: memory (one node), redis (a cluster on one Redis) or nats",
+          kBrokerTypes,
+          [](auto& c) -> auto& { return c.broker.type; }),
       string_key(
           "broker.redis_address", "the Redis server as \"HOST:PORT\"",
           [](auto& c) -> auto& { return c.broker.redis_address; }),
@@ -470,6 +472,33 @@ std::vector<ConfigKey> make_keys() {
           "broker.node_heartbeat",
           "how often a node writes its figures to the node registry; it leaves the list after three missed",
           kPositive, [](auto& c) -> auto& { return c.broker.node_heartbeat; }),
+      string_key(
+          "broker.nats_url", "the NATS server, or a comma-separated list: \"nats://HOST:PORT,...\"",
+          [](auto& c) -> auto& { return c.broker.nats_url; }),
+      string_key(
+          "broker.nats_user", "NATS user (with nats_password); empty = none",
+          [](auto& c) -> auto& { return c.broker.nats_user; }),
+      secret_key(string_key(
+          "broker.nats_password", "NATS password of nats_user",
+          [](auto& c) -> auto& { return c.broker.nats_password; })),
+      secret_key(string_key(
+          "broker.nats_token", "NATS authentication token; empty = none",
+          [](auto& c) -> auto& { return c.broker.nats_token; })),
+      string_key(
+          "broker.nats_prefix", "first tokens of every NATS subject (clusters sharing one NATS differ here)",
+          [](auto& c) -> auto& { return c.broker.nats_prefix; }),
+      choice_key(
+          "broker.store", "with type nats: where history and presence live, none or redis (redis_* keys)",
+          kBrokerStores, [](auto& c) -> auto& { return c.broker.store; }),
+      string_key(
+          "ingest.nats_subject", "consume publish commands (the api/publish body) from this NATS subject; empty = off",
+          [](auto& c) -> auto& { return c.nats_ingest.subject; }),
+      string_key(
+          "ingest.nats_queue_group", "NATS queue group of the ingesting nodes: each command is handled by one",
+          [](auto& c) -> auto& { return c.nats_ingest.queue_group; }),
+      string_key(
+          "ingest.nats_url", "the NATS server(s) to ingest from; empty = broker.nats_url",
+          [](auto& c) -> auto& { return c.nats_ingest.url; }),
   };
 }
 

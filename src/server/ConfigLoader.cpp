@@ -12,6 +12,7 @@
 #include <limits>
 #include <sstream>
 
+#include "server/BrokerConfigCheck.h"
 #include "server/ByteSize.h"
 #include "server/ConfigKeys.h"
 #include "server/Duration.h"
@@ -448,6 +449,7 @@ void validate(const Config& config) {
                            ? "tls.key_file is set but tls.cert_file is not: TLS needs both"
                            : "tls.cert_file is set but tls.key_file is not: TLS needs both");
   }
+  for (std::string& problem : broker_config_problems(config)) problems.push_back(std::move(problem));
   if (problems.empty()) return;
   std::string message = "invalid configuration";
   if (!config.config_file.empty()) message += " (file " + config.config_file + ")";

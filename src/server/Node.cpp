@@ -9,6 +9,7 @@
 #include "server/DemoPages.h"
 #include "server/Endpoints.h"
 #include "server/Logging.h"
+#include "server/NatsIngest.h"
 #include "server/NodeMetrics.h"
 #include "server/NodeRegistryFactory.h"
 #include "server/OperationsEndpoints.h"
@@ -108,6 +109,24 @@ Node::Node(Config config) {
     server_->add_http_route(std::string(DemoPages::kPrefix), demos_.get(), true, false);
   }
   add_operations_endpoints();
+  start_nats_ingest();
+}
+
+void Node::start_nats_ingest() {
+  const Config& c = server_->config();
+  if (c.nats_ingest.subject.empty()) return;
+  NatsIngestOptions options;
+  options.url = c.nats_ingest.url.empty() ? c.broker.nats_url : c.nats_ingest.url;
+  options.user = c.broker.nats_user;
+  options.password = c.broker.nats_password;
+  options.token = c.broker.nats_token;
+  options.subject = c.nats_ingest.subject;
+  options.queue_group = c.nats_ingest.queue_group;
+  try {
+    nats_ingest_ = std::make_unique<NatsIngest>(std::move(options), *api_);
+  } catch (const std::runtime_error& e) {
+    throw StartupError(e.what());
+  }
 }
 
 // /readyz and /metrics on both listeners (docs/operations.md says why no API key).
@@ -155,6 +174,8 @@ api::NodeInfo Node::node_info() const {
 }
 
 Node::~Node() {
+  // No more commands from NATS: they call the API, the hub and the workers.
+  nats_ingest_.reset();
   // Stop the worker threads first (they call into the hub); then free the hub while the
   // workers' loops still exist (clients cancel their timers there); then the engine, and
   // last the broker the hub listened to.

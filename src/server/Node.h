@@ -23,6 +23,7 @@ class AdminDashboard;
 class DemoPages;
 class MetricsEndpoint;
 class ReadinessEndpoint;
+class NatsIngest;
 }  // namespace wshub::server
 namespace wshub::broker {
 class MeteredBroker;
@@ -66,6 +67,7 @@ class Node {
 
  private:
   void add_operations_endpoints();
+  void start_nats_ingest();
 
   std::unique_ptr<hub::Broker> broker_;
   broker::MeteredBroker* metered_broker_ = nullptr;  // broker_ itself: counts and times every call
@@ -79,6 +81,7 @@ class Node {
   std::unique_ptr<EchoEndpoint> echo_;
   std::unique_ptr<api::ServerApi> api_;
   std::unique_ptr<api::HttpApi> http_api_;
+  std::unique_ptr<NatsIngest> nats_ingest_;  // [ingest] nats_subject: publish commands from NATS
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::unique_ptr<ReadinessEndpoint> readiness_;
   std::atomic<bool> draining_{false};

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "broker/LocalNodeRegistry.h"
+#include "broker/NatsRedisBroker.h"
 #include "broker/RedisBroker.h"
 #include "broker/RedisNodeRegistry.h"
 
@@ -10,7 +11,11 @@ namespace wshub::server {
 
 std::unique_ptr<hub::NodeRegistry> make_node_registry(const BrokerConfig& config, hub::Broker& broker,
                                                       const std::string& node_id) {
-  if (auto* redis = dynamic_cast<broker::RedisBroker*>(&broker)) {
+  // Redis holds the registry wherever the cluster has one: the Redis broker, or the NATS
+  // broker's Redis store. NATS alone has no shared state: each node lists itself.
+  broker::RedisBroker* redis = dynamic_cast<broker::RedisBroker*>(&broker);
+  if (auto* composite = dynamic_cast<broker::NatsRedisBroker*>(&broker)) redis = &composite->store();
+  if (redis != nullptr) {
     broker::RedisNodeRegistryOptions options;
     options.node_id = node_id;
     options.heartbeat = config.node_heartbeat;

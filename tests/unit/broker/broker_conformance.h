@@ -29,7 +29,16 @@ struct BrokerUnderTest {
   // Extra wait after a fence before asserting an absence: 0 for brokers that deliver
   // synchronously; a network broker may deliver two channels over different connections.
   std::chrono::milliseconds quiet_period{0};
+  // NATS alone carries publications only: the tests of history, offsets and presence skip.
+  bool keeps_history = true;
+  bool keeps_presence = true;
 };
+
+// At the top of a TEST_P body: skips for an implementation without the feature.
+#define WSHUB_REQUIRE_HISTORY() \
+  if (!GetParam().keeps_history) GTEST_SKIP() << GetParam().name << " keeps no history"
+#define WSHUB_REQUIRE_PRESENCE() \
+  if (!GetParam().keeps_presence) GTEST_SKIP() << GetParam().name << " keeps no presence"
 
 inline void PrintTo(const BrokerUnderTest& broker, std::ostream* out) {
   *out << broker.name;
@@ -61,7 +70,8 @@ class BrokerConformance : public ::testing::TestWithParam<BrokerUnderTest> {
  protected:
   void SetUp() override {
     broker_ = GetParam().make();
-    if (!broker_) GTEST_SKIP() << GetParam().name << ": its server is not installed (redis-server)";
+    if (!broker_)
+      GTEST_SKIP() << GetParam().name << ": its server is not installed (redis-server, nats-server)";
     broker_->set_event_handler(&handler_);
   }
 

@@ -50,6 +50,7 @@ class OrderCheckingHandler : public hub::BrokerEventHandler {
 };
 
 TEST_P(BrokerConformance, ConcurrentPublishersAreDeliveredInOffsetOrder) {
+  WSHUB_REQUIRE_HISTORY();
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2000;
   constexpr uint64_t kTotal = kThreads * kPerThread;
@@ -119,6 +120,67 @@ TEST_P(BrokerConformance, ConcurrentPublishersAreDeliveredInOffsetOrder) {
   const auto kept = history(*broker, ch, since(0, epoch), options.history);
   EXPECT_TRUE(kept.since_available);
   EXPECT_EQ(offsets(kept.publications), range(1, kTotal));
+}
+
+// Without history there is no offset, and no order between publishers; each publisher's
+// publications still arrive in the order it published them, once, never concurrently.
+class PublisherOrderHandler : public hub::BrokerEventHandler {
+ public:
+  PublisherOrderHandler(std::string channel, int publishers)
+      : channel_(std::move(channel)), next_(static_cast<size_t>(publishers)) {}
+
+  void on_publication(const hub::PublicationPtr& publication) override {
+    if (publication->channel != channel_) return;
+    if (inside_.exchange(true, std::memory_order_acquire)) overlapped_.store(true);
+    // Payload {"t":T,"i":I}: publisher T's I-th publication (a single digit T).
+    const std::string& bytes = publication->payload.bytes;
+    const size_t t = static_cast<size_t>(bytes[5] - '0');
+    const int i = std::stoi(bytes.substr(11));
+    if (t >= next_.size() || i != next_[t]) out_of_order_.store(true);
+    if (t < next_.size()) next_[t] = i + 1;
+    delivered_.fetch_add(1, std::memory_order_release);
+    inside_.store(false, std::memory_order_release);
+  }
+  void on_join(std::string_view, const hub::ClientInfo&) override {}
+  void on_leave(std::string_view, const hub::ClientInfo&) override {}
+  void on_user_message(std::string_view, const hub::PublicationPtr&) override {}
+  void on_user_command(const hub::UserCommand&) override {}
+
+  uint64_t delivered() const { return delivered_.load(std::memory_order_acquire); }
+  bool overlapped() const { return overlapped_.load(); }
+  bool out_of_order() const { return out_of_order_.load(); }
+
+ private:
+  const std::string channel_;
+  std::vector<int> next_;  // written by the (never concurrent) handler only
+  std::atomic<bool> inside_{false};
+  std::atomic<bool> overlapped_{false};
+  std::atomic<bool> out_of_order_{false};
+  std::atomic<uint64_t> delivered_{0};
+};
+
+TEST_P(BrokerConformance, ConcurrentPublishersWithoutHistoryKeepTheirOwnOrder) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2000;
+  const std::string ch = channel();
+  PublisherOrderHandler checker(ch, kThreads);
+  auto broker = GetParam().make();
+  broker->set_event_handler(&checker);
+  subscribe(*broker, ch);
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < kThreads; ++t) {
+    publishers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string json = "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}";
+        publish(*broker, make_publication(ch, json), publish_options(0));
+      }
+    });
+  }
+  for (auto& thread : publishers) thread.join();
+  EXPECT_TRUE(eventually([&] { return checker.delivered() >= uint64_t{kThreads * kPerThread}; }));
+  EXPECT_FALSE(checker.overlapped()) << "on_publication ran concurrently for one channel";
+  EXPECT_FALSE(checker.out_of_order()) << "a publisher's publications were reordered, lost or repeated";
+  EXPECT_EQ(checker.delivered(), uint64_t{kThreads * kPerThread});
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // The behaviour every hub::Broker must show, run against each implementation: memory and Redis
 // (a redis-server started by the test on a free loopback port, redis_server.h; skipped with a
-// message only when redis-server is not installed). NATS adds its factory at the end of this
-// file. The tests use the interface only: completions are
-// awaited as if asynchronous, channel names are unique per run (a shared Redis keeps state
-// between runs), TTLs are real and short (a few hundred ms), and "nothing was delivered" is
+// message only when redis-server is not installed) and NATS (a nats-server likewise,
+// nats_server.h; NATS alone keeps no history and no presence, so those tests skip for it). The tests use the
+// interface only: completions are awaited as if asynchronous, channel names are unique per run (a shared
+// Redis keeps state between runs), TTLs are real and short (a few hundred ms), and "nothing was delivered" is
 // asserted after a fence (a publication on another subscribed channel has arrived) plus the
 // implementation's quiet period.
 //
@@ -22,7 +22,10 @@
 #include <vector>
 
 #include "broker/MemoryBroker.h"
+#include "broker/NatsBroker.h"
+#include "broker/NatsRedisBroker.h"
 #include "broker/RedisBroker.h"
+#include "nats_server.h"
 #include "redis_server.h"
 
 namespace wshub::broker::conformance {
@@ -31,6 +34,7 @@ namespace {
 // --- Offsets, epochs and history reads ---
 
 TEST_P(BrokerConformance, PublishAssignsConsecutiveOffsetsInOneEpoch) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const auto positions = publish_n(ch, 5, publish_options(10));
   ASSERT_EQ(positions.size(), 5u);
@@ -47,6 +51,7 @@ TEST_P(BrokerConformance, PublishAssignsConsecutiveOffsetsInOneEpoch) {
 }
 
 TEST_P(BrokerConformance, HistoryWithoutSinceReturnsTheNewest) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string epoch = publish_n(ch, 10, publish_options(10)).back().epoch;
   const auto options = history_options(10);
@@ -69,6 +74,7 @@ TEST_P(BrokerConformance, HistoryWithoutSinceReturnsTheNewest) {
 }
 
 TEST_P(BrokerConformance, HistoryKeepsTheLastSizePublications) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   publish_n(ch, 5, publish_options(3));
   const auto result = history(*broker_, ch, latest(hub::HistoryFilter::kNoLimit), history_options(3));
@@ -77,6 +83,7 @@ TEST_P(BrokerConformance, HistoryKeepsTheLastSizePublications) {
 }
 
 TEST_P(BrokerConformance, HistorySinceReturnsWhatFollowsOldestFirst) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string epoch = publish_n(ch, 10, publish_options(10)).back().epoch;
   const auto options = history_options(10);
@@ -111,6 +118,7 @@ TEST_P(BrokerConformance, HistorySinceReturnsWhatFollowsOldestFirst) {
 }
 
 TEST_P(BrokerConformance, SinceInAnotherEpochIsUnavailable) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string epoch = publish_n(ch, 3, publish_options(10)).back().epoch;
   const auto options = history_options(10);
@@ -124,6 +132,7 @@ TEST_P(BrokerConformance, SinceInAnotherEpochIsUnavailable) {
 }
 
 TEST_P(BrokerConformance, SinceTrimmedBySizeIsUnavailable) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string epoch = publish_n(ch, 6, publish_options(3)).back().epoch;  // keeps 4, 5, 6
   const auto options = history_options(3);
@@ -139,6 +148,7 @@ TEST_P(BrokerConformance, SinceTrimmedBySizeIsUnavailable) {
 }
 
 TEST_P(BrokerConformance, SinceTrimmedByTtlIsUnavailable) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const auto options = publish_options(10, 200ms);
   const std::string epoch = publish_n(ch, 3, options).back().epoch;
@@ -162,6 +172,7 @@ TEST_P(BrokerConformance, SinceTrimmedByTtlIsUnavailable) {
 }
 
 TEST_P(BrokerConformance, SinceBeyondTheTopIsUnavailable) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string epoch = publish_n(ch, 3, publish_options(10)).back().epoch;
   for (uint64_t offset : {uint64_t{4}, uint64_t{100}, ~uint64_t{0}}) {
@@ -193,6 +204,7 @@ TEST_P(BrokerConformance, ChannelWithoutHistoryHasNoPosition) {
 }
 
 TEST_P(BrokerConformance, HistoryOfAQuietChannelGivesAStableEpoch) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const auto options = history_options(5);
   const auto first = history(*broker_, ch, latest(0), options);
@@ -213,6 +225,7 @@ TEST_P(BrokerConformance, HistoryOfAQuietChannelGivesAStableEpoch) {
 }
 
 TEST_P(BrokerConformance, RemoveHistoryStartsANewEpoch) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string old_epoch = publish_n(ch, 3, publish_options(10)).back().epoch;
   remove_history(*broker_, ch);
@@ -230,12 +243,14 @@ TEST_P(BrokerConformance, RemoveHistoryStartsANewEpoch) {
 }
 
 TEST_P(BrokerConformance, RemoveHistoryOfAnUnknownChannelSucceeds) {
+  WSHUB_REQUIRE_HISTORY();
   remove_history(*broker_, channel());
 }
 
 // --- Idempotency ---
 
 TEST_P(BrokerConformance, IdempotentRetryReturnsTheFirstResultAndDeliversOnce) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   const std::string other = channel("-other");
   subscribe(*broker_, ch);
@@ -277,6 +292,7 @@ TEST_P(BrokerConformance, IdempotentRetryWithoutHistoryDeliversOnce) {
 }
 
 TEST_P(BrokerConformance, IdempotencyKeyIsForgottenAfterItsWindow) {
+  WSHUB_REQUIRE_HISTORY();
   const std::string ch = channel();
   auto options = publish_options(10);
   options.idempotency_key = "short";
@@ -298,12 +314,42 @@ std::unique_ptr<hub::Broker> make_redis_broker() {
   return std::make_unique<RedisBroker>(options);
 }
 
+std::unique_ptr<hub::Broker> make_nats_broker() {
+  NatsServer* server = shared_nats_server();
+  if (!server) return nullptr;  // the fixture skips
+  NatsBrokerOptions options;
+  options.url = server->url();
+  options.prefix = "conformance" + run_id();
+  return std::make_unique<NatsBroker>(options);
+}
+
+// NATS for delivery with Redis as the store: everything applies.
+std::unique_ptr<hub::Broker> make_nats_redis_broker() {
+  NatsServer* nats = shared_nats_server();
+  RedisServer* redis = shared_redis_server();
+  if (!nats || !redis) return nullptr;
+  NatsBrokerOptions nats_options;
+  nats_options.url = nats->url();
+  nats_options.prefix = "conformance" + run_id() + "nr";
+  RedisBrokerOptions redis_options;
+  redis_options.address = redis->address();
+  redis_options.prefix = "conformance" + run_id() + "nr";
+  return std::make_unique<NatsRedisBroker>(std::make_unique<NatsBroker>(nats_options),
+                                           std::make_unique<RedisBroker>(redis_options));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Brokers, BrokerConformance,
     ::testing::Values(BrokerUnderTest{"memory", [] { return std::make_unique<MemoryBroker>(); }},
                       // Publications and fences travel over one pub/sub connection in order,
                       // so a short quiet period covers the two-thread hand-off only.
-                      BrokerUnderTest{"redis", make_redis_broker, 20ms}),
+                      BrokerUnderTest{"redis", make_redis_broker, 20ms},
+                      // Every subscription is delivered by one libnats thread, in the order
+                      // the server sent them; the quiet period covers the hand-offs.
+                      BrokerUnderTest{"nats", make_nats_broker, 20ms, false, false},
+                      // Fences (no history) travel over NATS, history publications over
+                      // Redis: two connections, so a longer quiet period.
+                      BrokerUnderTest{"nats_redis", make_nats_redis_broker, 100ms}),
     [](const ::testing::TestParamInfo<BrokerUnderTest>& info) { return info.param.name; });
 
 }  // namespace

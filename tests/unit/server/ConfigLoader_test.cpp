@@ -148,6 +148,17 @@ redis_database = 2
 redis_prefix = "app1"
 presence_ttl = "20s"
 node_heartbeat = "2s"
+nats_url = "nats://10.0.0.7:4222,nats://10.0.0.8:4222"
+nats_user = "wshub"
+nats_password = "nats-secret"
+nats_token = "nats-token"
+nats_prefix = "app1.prod"
+store = "redis"
+
+[ingest]
+nats_subject = "app1.api"
+nats_queue_group = "app1"
+nats_url = "nats://10.0.0.9:4222"
 )";
 
 TEST(ConfigLoader, ReadsEveryKey) {
@@ -212,13 +223,23 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.broker.node_heartbeat, Duration(2'000));
   EXPECT_EQ(c.advertise_address, "ws1.example.com:443");
   EXPECT_FALSE(c.limits.user_limit_fail_open);
+  EXPECT_EQ(c.broker.nats_url, "nats://10.0.0.7:4222,nats://10.0.0.8:4222");
+  EXPECT_EQ(c.broker.nats_user, "wshub");
+  EXPECT_EQ(c.broker.nats_password, "nats-secret");
+  EXPECT_EQ(c.broker.nats_token, "nats-token");
+  EXPECT_EQ(c.broker.nats_prefix, "app1.prod");
+  EXPECT_EQ(c.broker.store, "redis");
+  EXPECT_EQ(c.nats_ingest.subject, "app1.api");
+  EXPECT_EQ(c.nats_ingest.queue_group, "app1");
+  EXPECT_EQ(c.nats_ingest.url, "nats://10.0.0.9:4222");
   validate(c);
 }
 
 TEST(ConfigLoader, TopLevelBrokerIsShortForBrokerType) {
   EXPECT_EQ(load("broker = \"redis\"\n").broker.type, "redis");
   EXPECT_EQ(load("[broker]\ntype = \"memory\"\n").broker.type, "memory");
-  EXPECT_NE(load_error("broker = \"nats\"\n").find("must be one of memory, redis"), std::string::npos);
+  EXPECT_EQ(load("broker = \"nats\"\n").broker.type, "nats");
+  EXPECT_NE(load_error("broker = \"kafka\"\n").find("must be one of memory, redis, nats"), std::string::npos);
 }
 
 TEST(ConfigLoader, TheFixtureSetsEveryKeyToANonDefaultValue) {
