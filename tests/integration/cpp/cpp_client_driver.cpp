@@ -2,7 +2,8 @@
 // command per line on stdin, one JSON event per line on stdout. The test decides what to do and
 // checks what the real client did against the real server.
 //
-//   cpp_client_driver URL TOKEN [--insecure] [--ca FILE] [--min-backoff MS]
+//   cpp_client_driver URL TOKEN [--insecure] [--ca FILE] [--min-backoff MS] [--ping-interval MS]
+//                     [--pong-timeout MS]
 //   sub CH | unsub CH | pub CH JSON | presence CH | history CH | request TYPE JSON | quit
 #include <cstdio>
 #include <iostream>
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
     if (arg == "--insecure") options.tls_verify_peer = false;
     if (arg == "--ca" && i + 1 < argc) options.tls_ca_file = argv[++i];
     if (arg == "--min-backoff" && i + 1 < argc) options.backoff.min_delay = std::chrono::milliseconds(std::stoi(argv[++i]));
+    if (arg == "--ping-interval" && i + 1 < argc) options.ping_interval = std::chrono::milliseconds(std::stoi(argv[++i]));
+    if (arg == "--pong-timeout" && i + 1 < argc) options.pong_timeout = std::chrono::milliseconds(std::stoi(argv[++i]));
   }
   options.backoff.max_delay = std::max(options.backoff.min_delay * 4, std::chrono::milliseconds(1000));
   ClientThread thread(options);
