@@ -32,13 +32,15 @@ int main(int argc, char** argv) {
   };
   client.set_state_handlers({
       .on_connecting = {},
-      .on_connected = [&](const client::ConnectedInfo& info) {
-        std::printf("connected as %s (user '%s')\n", info.client.c_str(), info.user.c_str());
-      },
-      .on_disconnected = [&](uint16_t code, const std::string& reason, bool) {
-        std::printf("disconnected: %u %s\n", code, reason.c_str());
-        loop.stop();
-      },
+      .on_connected =
+          [&](const client::ConnectedInfo& info) {
+            std::printf("connected as %s (user '%s')\n", info.client.c_str(), info.user.c_str());
+          },
+      .on_disconnected =
+          [&](uint16_t code, const std::string& reason, bool) {
+            std::printf("disconnected: %u %s\n", code, reason.c_str());
+            loop.stop();
+          },
       .on_error = [](const client::Error& e) { std::printf("error %d: %s\n", e.code, e.message.c_str()); },
   });
 
@@ -46,26 +48,31 @@ int main(int argc, char** argv) {
     client.presence(channel, [&](const client::Error& e, const std::vector<client::ClientInfo>& clients) {
       if (e) return finish(1);
       std::printf("presence: %zu client(s)\n", clients.size());
-      client.history(channel, [&](const client::Error& e, const client::HistoryResult& h) {
-        if (e) return finish(1);
-        std::printf("history: %zu publication(s), epoch %s\n", h.publications.size(), h.epoch.c_str());
-        finish(0);
-      }, 10);
+      client.history(
+          channel,
+          [&](const client::Error& e, const client::HistoryResult& h) {
+            if (e) return finish(1);
+            std::printf("history: %zu publication(s), epoch %s\n", h.publications.size(), h.epoch.c_str());
+            finish(0);
+          },
+          10);
     });
   };
 
   client::SubscriptionHandlers handlers;
   handlers.on_subscribed = [&](const client::SubscribeResult& r) {
-    std::printf("subscribed to %s at offset %llu\n", channel.c_str(), static_cast<unsigned long long>(r.offset));
+    std::printf("subscribed to %s at offset %llu\n", channel.c_str(),
+                static_cast<unsigned long long>(r.offset));
     for (int i = 1; i <= 3; ++i) {
-      client.publish(channel, "{\"n\":" + std::to_string(i) + "}", [&](const client::Error& e, uint64_t offset) {
-        if (e) {
-          std::printf("publish failed: %s\n", e.message.c_str());
-          return finish(1);
-        }
-        std::printf("ack: offset %llu\n", static_cast<unsigned long long>(offset));
-        if (++acked == 3 && delivered == 3) read_back();
-      });
+      client.publish(channel, "{\"n\":" + std::to_string(i) + "}",
+                     [&](const client::Error& e, uint64_t offset) {
+                       if (e) {
+                         std::printf("publish failed: %s\n", e.message.c_str());
+                         return finish(1);
+                       }
+                       std::printf("ack: offset %llu\n", static_cast<unsigned long long>(offset));
+                       if (++acked == 3 && delivered == 3) read_back();
+                     });
     }
   };
   handlers.on_publication = [&](const client::Publication& p) {

@@ -25,8 +25,9 @@ SslCtxPtr make_client_tls_context(const ClientTlsOptions& options, std::string& 
     const bool loaded = options.ca_file.empty()
                             ? SSL_CTX_set_default_verify_paths(c) == 1
                             : SSL_CTX_load_verify_locations(c, options.ca_file.c_str(), nullptr) == 1;
-    if (!loaded) return fail("cannot load the trusted certificates" +
-                             (options.ca_file.empty() ? std::string() : " from " + options.ca_file));
+    if (!loaded)
+      return fail("cannot load the trusted certificates" +
+                  (options.ca_file.empty() ? std::string() : " from " + options.ca_file));
   } else {
     SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
   }

@@ -120,7 +120,8 @@ TlsTransport::TlsTransport(int fd, SSL_CTX* ctx, const std::string& server_name)
   if (ssl_ == nullptr) return;
   SSL_set_connect_state(ssl_);
   unsigned char ip[16];
-  const bool is_ip = inet_pton(AF_INET, server_name.c_str(), ip) == 1 || inet_pton(AF_INET6, server_name.c_str(), ip) == 1;
+  const bool is_ip =
+      inet_pton(AF_INET, server_name.c_str(), ip) == 1 || inet_pton(AF_INET6, server_name.c_str(), ip) == 1;
   // Both only take effect when the context verifies peers (SSL_VERIFY_PEER).
   const bool named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), server_name.c_str()) == 1
                            : SSL_set_tlsext_host_name(ssl_, server_name.c_str()) == 1 &&

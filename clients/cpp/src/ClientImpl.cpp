@@ -12,7 +12,9 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kSweepPeriod{100};
 
-ClientImpl& self(net::TimerNode* node) { return *static_cast<ClientImpl*>(node->owner); }
+ClientImpl& self(net::TimerNode* node) {
+  return *static_cast<ClientImpl*>(node->owner);
+}
 
 Error reply_error(const ServerMessage& m) {
   if (m.type == "error") return Error{m.code != 0 ? m.code : 100, m.message};
@@ -23,9 +25,16 @@ Error reply_error(const ServerMessage& m) {
 
 bool should_reconnect(uint16_t code) {
   switch (code) {
-    case 4000: case 4001: case 4002: case 4003: case 4009:
+    case 4000:
+    case 4001:
+    case 4002:
+    case 4003:
+    case 4009:
       return false;
-    case 4004: case 4005: case 4008: case 4029:
+    case 4004:
+    case 4005:
+    case 4008:
+    case 4029:
       return true;
     default:
       return !(code >= 4000 && code <= 4499);
@@ -33,7 +42,9 @@ bool should_reconnect(uint16_t code) {
 }
 
 ClientImpl::ClientImpl(net::EventLoop& loop, ClientOptions options)
-    : loop_(loop), options_(std::move(options)), tls_(nullptr, &SSL_CTX_free),
+    : loop_(loop),
+      options_(std::move(options)),
+      tls_(nullptr, &SSL_CTX_free),
       backoff_(options_.backoff, default_uniform01()) {
   for (net::TimerNode* node : {&reconnect_timer_, &handshake_timer_, &heartbeat_timer_, &sweep_timer_})
     node->owner = this;
@@ -58,7 +69,8 @@ void ClientImpl::connect() {
 void ClientImpl::start_attempt() {
   if (options_.urls.empty()) {
     state_ = State::idle;
-    if (state_handlers.on_disconnected) state_handlers.on_disconnected(client_close::transport_error, "no URL", false);
+    if (state_handlers.on_disconnected)
+      state_handlers.on_disconnected(client_close::transport_error, "no URL", false);
     return;
   }
   current_url_ = options_.urls[url_index_ % options_.urls.size()];
@@ -319,7 +331,8 @@ void ClientImpl::fail_pending(bool only_sent, int code, const std::string& messa
 void ClientImpl::on_ws_message(std::string_view text) {
   last_received_ = Clock::now();
   if (!parser_.parse(text, parsed_)) {
-    if (state_handlers.on_error) state_handlers.on_error(Error{107, "the server sent a message that is not JSON"});
+    if (state_handlers.on_error)
+      state_handlers.on_error(Error{107, "the server sent a message that is not JSON"});
     return;
   }
   std::vector<ServerMessage> batch = std::move(parsed_);

@@ -8,13 +8,27 @@ void append_json_string(std::string& out, std::string_view text) {
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default:
         if (c < 0x20) {
           out.append("\\u00").push_back(kHex[c >> 4]);
@@ -42,7 +56,11 @@ void field(std::string& out, std::string_view name, std::string_view value) {
 }
 
 void position(std::string& out, std::string_view name, const Recover& at) {
-  out.append(",\"").append(name).append("\":{\"offset\":").append(std::to_string(at.offset)).append(",\"epoch\":");
+  out.append(",\"")
+      .append(name)
+      .append("\":{\"offset\":")
+      .append(std::to_string(at.offset))
+      .append(",\"epoch\":");
   append_json_string(out, at.epoch);
   out.push_back('}');
 }
@@ -56,7 +74,8 @@ std::string build_connect(uint64_t id, std::string_view token, std::string_view 
   return out + "}";
 }
 
-std::string build_subscribe(uint64_t id, std::string_view channel, const Recover* recover, std::string_view token) {
+std::string build_subscribe(uint64_t id, std::string_view channel, const Recover* recover,
+                            std::string_view token) {
   std::string out = open("subscribe", &id);
   field(out, "channel", channel);
   if (recover != nullptr) position(out, "recover", *recover);
@@ -83,7 +102,8 @@ std::string build_channel_request(std::string_view type, uint64_t id, std::strin
   return out + "}";
 }
 
-std::string build_history(uint64_t id, std::string_view channel, uint64_t limit, const Recover* since, bool reverse) {
+std::string build_history(uint64_t id, std::string_view channel, uint64_t limit, const Recover* since,
+                          bool reverse) {
   std::string out = open("history", &id);
   field(out, "channel", channel);
   if (since != nullptr) position(out, "since", *since);
@@ -92,7 +112,9 @@ std::string build_history(uint64_t id, std::string_view channel, uint64_t limit,
   return out + "}";
 }
 
-std::string build_ping(const uint64_t* id) { return open("ping", id) + "}"; }
+std::string build_ping(const uint64_t* id) {
+  return open("ping", id) + "}";
+}
 
 std::string build_refresh(uint64_t id, std::string_view token) {
   std::string out = open("refresh", &id);

@@ -18,13 +18,15 @@ struct Recover {
 };
 
 std::string build_connect(uint64_t id, std::string_view token, std::string_view data_json);
-std::string build_subscribe(uint64_t id, std::string_view channel, const Recover* recover, std::string_view token);
+std::string build_subscribe(uint64_t id, std::string_view channel, const Recover* recover,
+                            std::string_view token);
 std::string build_unsubscribe(uint64_t id, std::string_view channel);
 std::string build_publish(uint64_t id, std::string_view channel, std::string_view payload_json,
                           std::string_view message_type);
 // `type` is "presence" or "presence_stats".
 std::string build_channel_request(std::string_view type, uint64_t id, std::string_view channel);
-std::string build_history(uint64_t id, std::string_view channel, uint64_t limit, const Recover* since, bool reverse);
+std::string build_history(uint64_t id, std::string_view channel, uint64_t limit, const Recover* since,
+                          bool reverse);
 std::string build_ping(const uint64_t* id);
 std::string build_refresh(uint64_t id, std::string_view token);
 // An application request; an empty `payload_json` sends no payload.

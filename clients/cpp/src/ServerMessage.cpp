@@ -11,7 +11,9 @@ struct ServerMessageParser::Impl {
 };
 
 ServerMessageParser::ServerMessageParser() : impl_(new Impl) {}
-ServerMessageParser::~ServerMessageParser() { delete impl_; }
+ServerMessageParser::~ServerMessageParser() {
+  delete impl_;
+}
 
 namespace {
 

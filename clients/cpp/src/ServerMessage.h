@@ -21,9 +21,9 @@ struct ServerMessage {
   std::string epoch;
   bool has_recovered = false;
   bool recovered = false;
-  int code = 0;             // error code, or the close code of `disconnect`
-  std::string message;      // error message
-  std::string reason;       // disconnect reason
+  int code = 0;         // error code, or the close code of `disconnect`
+  std::string message;  // error message
+  std::string reason;   // disconnect reason
   bool has_reconnect = false;
   bool reconnect = false;
   bool has_payload = false;

@@ -27,7 +27,8 @@ constexpr size_t kMaxResponseHead = 16384;
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   return true;
 }
 
@@ -199,8 +200,8 @@ void WebSocketConnection::read_available() {
     const net::IoResult r = transport_->read(std::span(in_.data() + old, kReadChunk));
     in_.resize(old + (r.status == net::IoStatus::ok ? r.bytes : 0));
     if (r.status == net::IoStatus::want_read || r.status == net::IoStatus::want_write) return;
-    if (r.status != net::IoStatus::ok) return fail(r.status == net::IoStatus::closed ? "connection closed by the server"
-                                                                                      : "read failed");
+    if (r.status != net::IoStatus::ok)
+      return fail(r.status == net::IoStatus::closed ? "connection closed by the server" : "read failed");
     if (state_ == State::upgrading) {
       head_.append(reinterpret_cast<const char*>(in_.data()), in_.size());
       in_.clear();
@@ -209,7 +210,8 @@ void WebSocketConnection::read_available() {
         if (head_.size() > kMaxResponseHead) return fail("upgrade response too large");
         continue;
       }
-      if (const char* wrong = check_response(std::string_view(head_).substr(0, end + 2), key_)) return fail(wrong);
+      if (const char* wrong = check_response(std::string_view(head_).substr(0, end + 2), key_))
+        return fail(wrong);
       // Frames may follow the head in the same read.
       const std::string_view rest = std::string_view(head_).substr(end + 4);
       in_.assign(reinterpret_cast<const std::byte*>(rest.data()),
@@ -267,7 +269,8 @@ void WebSocketConnection::on_ping(std::span<const std::byte> payload) {
 void WebSocketConnection::on_close(uint16_t code, std::string_view reason) {
   // §5.5.1: answer with a close frame (echoing the code), then the server closes TCP.
   if (!close_sent_ && state_ == State::open) {
-    const std::string payload = ws::close_payload(code == ws::close_code::no_status ? ws::close_code::normal : code, {});
+    const std::string payload =
+        ws::close_payload(code == ws::close_code::no_status ? ws::close_code::normal : code, {});
     append_frame(ws::Opcode::close, std::as_bytes(std::span(payload.data(), payload.size())));
     close_sent_ = true;
     flush();
@@ -291,7 +294,9 @@ void WebSocketConnection::on_error(uint16_t close_code, std::string_view why) {
   reader_.stop();
 }
 
-void WebSocketConnection::fail(const std::string& why) { finish(ws::close_code::abnormal, why); }
+void WebSocketConnection::fail(const std::string& why) {
+  finish(ws::close_code::abnormal, why);
+}
 
 void WebSocketConnection::finish(uint16_t code, const std::string& reason) {
   if (state_ == State::closed) return;

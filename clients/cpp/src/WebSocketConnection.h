@@ -9,14 +9,14 @@
 //
 // Name resolution uses getaddrinfo, which blocks for DNS names: IP literals (the common case for
 // services on one network) never block; a DNS name blocks the loop for the resolver's time.
+#include <openssl/ssl.h>
+
 #include <array>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <openssl/ssl.h>
 
 #include "WsUrl.h"
 #include "net/EventLoop.h"
@@ -79,8 +79,8 @@ class WebSocketConnection final : public net::IoHandler, public ws::MessageHandl
   bool registered_ = false;
   bool want_write_ = false;
   std::string key_;
-  std::string head_;  // the upgrade response head while it arrives
-  std::string out_;   // unsent bytes; always written from the front (TlsTransport's retry contract)
+  std::string head_;           // the upgrade response head while it arrives
+  std::string out_;            // unsent bytes; always written from the front (TlsTransport's retry contract)
   std::vector<std::byte> in_;  // received bytes the reader has not consumed (a partial header)
   ws::MessageReader reader_;
   bool close_sent_ = false;

@@ -50,7 +50,8 @@ std::optional<WsUrl> parse_ws_url(std::string_view text) {
     }
     if (host.empty()) return std::nullopt;
     for (char c : host)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') return std::nullopt;
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
+        return std::nullopt;
   }
   if (!port.empty()) {
     if (port.size() > 5) return std::nullopt;

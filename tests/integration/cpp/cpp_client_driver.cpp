@@ -50,25 +50,32 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--insecure") options.tls_verify_peer = false;
     if (arg == "--ca" && i + 1 < argc) options.tls_ca_file = argv[++i];
-    if (arg == "--min-backoff" && i + 1 < argc) options.backoff.min_delay = std::chrono::milliseconds(std::stoi(argv[++i]));
-    if (arg == "--ping-interval" && i + 1 < argc) options.ping_interval = std::chrono::milliseconds(std::stoi(argv[++i]));
-    if (arg == "--pong-timeout" && i + 1 < argc) options.pong_timeout = std::chrono::milliseconds(std::stoi(argv[++i]));
+    if (arg == "--min-backoff" && i + 1 < argc)
+      options.backoff.min_delay = std::chrono::milliseconds(std::stoi(argv[++i]));
+    if (arg == "--ping-interval" && i + 1 < argc)
+      options.ping_interval = std::chrono::milliseconds(std::stoi(argv[++i]));
+    if (arg == "--pong-timeout" && i + 1 < argc)
+      options.pong_timeout = std::chrono::milliseconds(std::stoi(argv[++i]));
   }
   options.backoff.max_delay = std::max(options.backoff.min_delay * 4, std::chrono::milliseconds(1000));
   ClientThread thread(options);
   thread.post([](Client& client) {
     client.set_state_handlers(StateHandlers{
         .on_connecting = {},
-        .on_connected = [](const ConnectedInfo& info) {
-          emit("{\"ev\":\"connected\",\"user\":" + quoted(info.user) + ",\"client\":" + quoted(info.client) + "}");
-        },
-        .on_disconnected = [](uint16_t code, const std::string& reason, bool again) {
-          emit("{\"ev\":\"disconnected\",\"code\":" + std::to_string(code) + ",\"reason\":" + quoted(reason) +
-               ",\"will_reconnect\":" + (again ? "true" : "false") + "}");
-        },
+        .on_connected =
+            [](const ConnectedInfo& info) {
+              emit("{\"ev\":\"connected\",\"user\":" + quoted(info.user) +
+                   ",\"client\":" + quoted(info.client) + "}");
+            },
+        .on_disconnected =
+            [](uint16_t code, const std::string& reason, bool again) {
+              emit("{\"ev\":\"disconnected\",\"code\":" + std::to_string(code) + ",\"reason\":" +
+                   quoted(reason) + ",\"will_reconnect\":" + (again ? "true" : "false") + "}");
+            },
         .on_error = [](const Error& e) { emit(error_event("connection", e)); },
     });
-    client.on("notice", [](const std::string& payload) { emit("{\"ev\":\"push\",\"payload\":" + payload + "}"); });
+    client.on("notice",
+              [](const std::string& payload) { emit("{\"ev\":\"push\",\"payload\":" + payload + "}"); });
     client.connect();
   });
 
@@ -83,20 +90,25 @@ int main(int argc, char** argv) {
       if (cmd == "sub") {
         SubscriptionHandlers h;
         h.on_publication = [](const Publication& p) {
-          emit("{\"ev\":\"pub\",\"channel\":" + quoted(p.channel) + ",\"offset\":" + std::to_string(p.offset) +
-               ",\"payload\":" + p.payload_json + "}");
+          emit("{\"ev\":\"pub\",\"channel\":" + quoted(p.channel) +
+               ",\"offset\":" + std::to_string(p.offset) + ",\"payload\":" + p.payload_json + "}");
         };
         h.on_join = [arg](const ClientInfo& c) { emit("{\"ev\":\"join\",\"user\":" + quoted(c.user) + "}"); };
-        h.on_leave = [arg](const ClientInfo& c) { emit("{\"ev\":\"leave\",\"user\":" + quoted(c.user) + "}"); };
+        h.on_leave = [arg](const ClientInfo& c) {
+          emit("{\"ev\":\"leave\",\"user\":" + quoted(c.user) + "}");
+        };
         h.on_subscribed = [arg](const SubscribeResult& r) {
-          emit("{\"ev\":\"subscribed\",\"channel\":" + quoted(arg) + ",\"offset\":" + std::to_string(r.offset) +
+          emit("{\"ev\":\"subscribed\",\"channel\":" + quoted(arg) +
+               ",\"offset\":" + std::to_string(r.offset) +
                ",\"recover_requested\":" + (r.recover_requested ? "true" : "false") +
                ",\"recovered\":" + (r.recovered ? "true" : "false") + "}");
         };
         h.on_error = [](const Error& e) { emit(error_event("subscribe", e)); };
         client.subscribe(arg, std::move(h));
       } else if (cmd == "unsub") {
-        client.unsubscribe(arg, [](const Error& e) { emit(e ? error_event("unsubscribe", e) : "{\"ev\":\"unsubscribed\"}"); });
+        client.unsubscribe(arg, [](const Error& e) {
+          emit(e ? error_event("unsubscribe", e) : "{\"ev\":\"unsubscribed\"}");
+        });
       } else if (cmd == "pub") {
         client.publish(arg, json, [](const Error& e, uint64_t offset) {
           emit(e ? error_event("publish", e) : "{\"ev\":\"ack\",\"offset\":" + std::to_string(offset) + "}");
@@ -112,12 +124,14 @@ int main(int argc, char** argv) {
         client.history(arg, [](const Error& e, const HistoryResult& h) {
           if (e) return emit(error_event("history", e));
           std::string offsets;
-          for (const Publication& p : h.publications) offsets += (offsets.empty() ? "" : ",") + std::to_string(p.offset);
+          for (const Publication& p : h.publications)
+            offsets += (offsets.empty() ? "" : ",") + std::to_string(p.offset);
           emit("{\"ev\":\"history\",\"offsets\":[" + offsets + "],\"epoch\":" + quoted(h.epoch) + "}");
         });
       } else if (cmd == "request") {
         client.request(arg, json, [](const Error& e, const std::string& reply) {
-          emit(e ? error_event("request", e) : "{\"ev\":\"reply\",\"payload\":" + (reply.empty() ? "null" : reply) + "}");
+          emit(e ? error_event("request", e)
+                 : "{\"ev\":\"reply\",\"payload\":" + (reply.empty() ? "null" : reply) + "}");
         });
       }
     });

@@ -13,15 +13,17 @@ TEST(MessageBuilder, EscapesStrings) {
 }
 
 TEST(MessageBuilder, Requests) {
-  EXPECT_EQ(build_connect(1, "tok", R"({"d":1})"), R"({"type":"connect","id":1,"token":"tok","data":{"d":1}})");
+  EXPECT_EQ(build_connect(1, "tok", R"({"d":1})"),
+            R"({"type":"connect","id":1,"token":"tok","data":{"d":1}})");
   EXPECT_EQ(build_connect(1, "", ""), R"({"type":"connect","id":1})");
   Recover r{41, "a1b2"};
   EXPECT_EQ(build_subscribe(2, "chat:room-1", &r, ""),
             R"({"type":"subscribe","id":2,"channel":"chat:room-1","recover":{"offset":41,"epoch":"a1b2"}})");
   EXPECT_EQ(build_publish(4, "c", R"({"text":"hi"})", "typing"),
             R"({"type":"publish","id":4,"channel":"c","message_type":"typing","payload":{"text":"hi"}})");
-  EXPECT_EQ(build_history(7, "c", 100, &r, true),
-            R"({"type":"history","id":7,"channel":"c","since":{"offset":41,"epoch":"a1b2"},"limit":100,"reverse":true})");
+  EXPECT_EQ(
+      build_history(7, "c", 100, &r, true),
+      R"({"type":"history","id":7,"channel":"c","since":{"offset":41,"epoch":"a1b2"},"limit":100,"reverse":true})");
   EXPECT_EQ(build_ping(nullptr), R"({"type":"ping"})");
   EXPECT_EQ(build_request("chat.send", 10, R"([1])"), R"({"type":"chat.send","id":10,"payload":[1]})");
   EXPECT_EQ(build_request("who", 3, ""), R"({"type":"who","id":3})");
@@ -31,7 +33,8 @@ TEST(ServerMessage, SubscribedAndPublication) {
   ServerMessageParser parser;
   std::vector<ServerMessage> out;
   ASSERT_TRUE(parser.parse(
-      R"({"type":"subscribed","id":2,"channel":"chat:room-1","offset":57,"epoch":"a1b2","recovered":true})", out));
+      R"({"type":"subscribed","id":2,"channel":"chat:room-1","offset":57,"epoch":"a1b2","recovered":true})",
+      out));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].type, "subscribed");
   EXPECT_TRUE(out[0].has_id);
@@ -68,7 +71,8 @@ TEST(ServerMessage, PresenceHistoryErrorDisconnect) {
   ASSERT_TRUE(parser.parse(R"({"type":"error","id":2,"code":107,"message":"channel: required"})", out));
   EXPECT_EQ(out[0].code, 107);
   EXPECT_EQ(out[0].message, "channel: required");
-  ASSERT_TRUE(parser.parse(R"({"type":"disconnect","code":4004,"reason":"token expired","reconnect":true})", out));
+  ASSERT_TRUE(
+      parser.parse(R"({"type":"disconnect","code":4004,"reason":"token expired","reconnect":true})", out));
   EXPECT_TRUE(out[0].has_reconnect && out[0].reconnect);
   EXPECT_EQ(out[0].reason, "token expired");
 }
@@ -85,7 +89,8 @@ TEST(ServerMessage, RefusesWhatIsNotAMessage) {
 }
 
 TEST(CloseAdvice, FollowsTheProtocolTable) {
-  for (uint16_t code : {4000, 4001, 4002, 4003, 4009, 4100, 4499}) EXPECT_FALSE(should_reconnect(code)) << code;
+  for (uint16_t code : {4000, 4001, 4002, 4003, 4009, 4100, 4499})
+    EXPECT_FALSE(should_reconnect(code)) << code;
   for (uint16_t code : {1000, 1006, 1011, 4004, 4005, 4008, 4029, 4500, 4501, 4502, 4999})
     EXPECT_TRUE(should_reconnect(code)) << code;
 }

@@ -1,6 +1,6 @@
-#include "WsUrl.h"
-
 #include <gtest/gtest.h>
+
+#include "WsUrl.h"
 
 using namespace wshub::client;
 
@@ -31,8 +31,9 @@ TEST(WsUrl, SecureDefaultsAndIpv6) {
 }
 
 TEST(WsUrl, Refusals) {
-  for (const char* bad : {"http://h/", "ws://", "ws://user@h/", "ws://h:/", "ws://h:0/", "ws://h:65536/",
-                          "ws://h:80x/", "ws://[::1/", "ws://[]/", "ws://h/a b", "ws://h h/", "ws://[::1]x/"}) {
+  for (const char* bad :
+       {"http://h/", "ws://", "ws://user@h/", "ws://h:/", "ws://h:0/", "ws://h:65536/", "ws://h:80x/",
+        "ws://[::1/", "ws://[]/", "ws://h/a b", "ws://h h/", "ws://[::1]x/"}) {
     EXPECT_FALSE(parse_ws_url(bad)) << bad;
   }
 }

@@ -93,9 +93,12 @@ class Client {
   // `payload_json` must be one JSON value. `done` gets the publication's offset (0 when the
   // channel keeps no history).
   void publish(const std::string& channel, const std::string& payload_json,
-               std::function<void(const Error&, uint64_t offset)> done = {}, const std::string& message_type = {});
-  void presence(const std::string& channel, std::function<void(const Error&, const std::vector<ClientInfo>&)> done);
-  void presence_stats(const std::string& channel, std::function<void(const Error&, const PresenceStats&)> done);
+               std::function<void(const Error&, uint64_t offset)> done = {},
+               const std::string& message_type = {});
+  void presence(const std::string& channel,
+                std::function<void(const Error&, const std::vector<ClientInfo>&)> done);
+  void presence_stats(const std::string& channel,
+                      std::function<void(const Error&, const PresenceStats&)> done);
   // `since_epoch` empty: from the start of what is kept. `limit` 0: the server's default.
   void history(const std::string& channel, std::function<void(const Error&, const HistoryResult&)> done,
                uint64_t limit = 0, uint64_t since_offset = 0, const std::string& since_epoch = {},

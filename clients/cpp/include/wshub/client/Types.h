@@ -27,7 +27,8 @@ namespace client_close {
 inline constexpr uint16_t client_disconnect = 3000;  // disconnect() was called
 inline constexpr uint16_t heartbeat_timeout = 3001;  // no answer to a ping: the server is presumed dead
 inline constexpr uint16_t connect_timeout = 3002;    // no `connected` within ClientOptions::connect_timeout
-inline constexpr uint16_t transport_error = 1006;    // TCP/TLS/handshake failure, or a drop without a close frame
+inline constexpr uint16_t transport_error =
+    1006;  // TCP/TLS/handshake failure, or a drop without a close frame
 }  // namespace client_close
 
 struct ClientInfo {
