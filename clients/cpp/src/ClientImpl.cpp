@@ -202,7 +202,14 @@ void ClientImpl::on_connected(const ServerMessage& m) {
   loop_.timers().schedule(heartbeat_timer_, options_.ping_interval);
   if (state_handlers.on_connected) state_handlers.on_connected(ConnectedInfo{m.client, m.user, current_url_});
   if (state_ != State::connected) return;
-  for (auto& [channel, sub] : subscriptions_) send_subscribe(channel, sub);
+  // By name: a callback run meanwhile (a failed request's) may unsubscribe.
+  std::vector<std::string> channels;
+  for (const auto& entry : subscriptions_) channels.push_back(entry.first);
+  for (const std::string& channel : channels) {
+    auto it = subscriptions_.find(channel);
+    if (state_ != State::connected) return;
+    if (it != subscriptions_.end() && it->second.pending_id == 0) send_subscribe(channel, it->second);
+  }
   while (!queue_.empty() && state_ == State::connected) {
     auto [id, text] = std::move(queue_.front());
     queue_.pop_front();

@@ -18,7 +18,10 @@ ClientThread::ClientThread(ClientOptions options) : state_(std::make_unique<Stat
 }
 
 ClientThread::~ClientThread() {
-  state_->loop.stop();
+  // stop() from the loop thread: a stop() that ran before run() started would be overwritten by
+  // run() and the join would never return.
+  net::EventLoop& loop = state_->loop;
+  while (!loop.post([&loop] { loop.stop(); })) std::this_thread::yield();
   thread_.join();
 }
 

@@ -113,6 +113,12 @@ bool WebSocketConnection::start(const WsUrl& url, std::string& error) {
 }
 
 void WebSocketConnection::on_io(uint32_t events) {
+  if (failed_) return finish(ws::close_code::abnormal, failure_);
+  in_io_ = true;
+  struct Leave {
+    bool& flag;
+    ~Leave() { flag = false; }
+  } leave{in_io_};
   switch (state_) {
     case State::connecting:
       finish_connect();
@@ -237,7 +243,7 @@ void WebSocketConnection::append_frame(ws::Opcode opcode, std::span<const std::b
 }
 
 void WebSocketConnection::send_text(std::string_view text) {
-  if (state_ != State::open || close_sent_) return;
+  if (state_ != State::open || close_sent_ || failed_) return;
   append_frame(ws::Opcode::text, std::as_bytes(std::span(text.data(), text.size())));
   flush();
 }
@@ -256,7 +262,7 @@ void WebSocketConnection::close(uint16_t code, std::string_view reason) {
 }
 
 void WebSocketConnection::on_message(ws::Opcode opcode, std::span<const std::byte> payload) {
-  if (closing_ || opcode != ws::Opcode::text) return;  // wshub.json is text only
+  if (closing_ || state_ != State::open || opcode != ws::Opcode::text) return;  // wshub.json is text only
   events_.on_ws_message(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
 }
 
@@ -301,6 +307,7 @@ void WebSocketConnection::fail(const std::string& why) {
 void WebSocketConnection::finish(uint16_t code, const std::string& reason) {
   if (state_ == State::closed) return;
   state_ = State::closed;
+  reader_.stop();  // frames after a close (or after the owner closed from a callback) are dropped
   if (registered_) {
     loop_.remove(transport_ ? transport_->fd() : fd_);
     registered_ = false;

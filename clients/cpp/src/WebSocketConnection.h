@@ -5,7 +5,10 @@
 //
 // Lifecycle: start() → connecting → (tls) → upgrading → open → closed. on_closed() is reported
 // exactly once, after the fd was removed from the loop; the owner then destroys the object
-// outside of the callback (after the loop iteration), never inside it.
+// outside of the callback (after the loop iteration), never inside it. It is reported from the
+// loop's I/O callback or from close(), never from send_text(): a write failure there is kept and
+// reported from the next on_io (the socket is armed for writability, which an error reports at
+// once), so that the owner's code around a send never sees the connection vanish.
 //
 // Name resolution uses getaddrinfo, which blocks for DNS names: IP literals (the common case for
 // services on one network) never block; a DNS name blocks the loop for the resolver's time.
@@ -84,6 +87,9 @@ class WebSocketConnection final : public net::IoHandler, public ws::MessageHandl
   std::vector<std::byte> in_;  // received bytes the reader has not consumed (a partial header)
   ws::MessageReader reader_;
   bool close_sent_ = false;
+  bool in_io_ = false;
+  bool failed_ = false;  // a failure outside on_io, reported by the next on_io
+  std::string failure_;
   bool closing_ = false;  // a close was received or sent: report once the message handler returns
   uint16_t close_code_ = 0;
   std::string close_reason_;
