@@ -94,10 +94,13 @@ class Driver:
         except (BrokenPipeError, ValueError):
             pass
         try:
-            self.proc.wait(10)
+            code = self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
+            raise AssertionError("cpp_client_driver did not exit after quit")
+        # Non-zero: a sanitizer report (when the driver is built with ASan) or a crash.
+        assert code == 0, f"cpp_client_driver exited with {code}"
 
 
 def api(port, method, params):
