@@ -53,7 +53,7 @@ void decode_publication_fields(dom::element e, ServerMessage& m) {
 bool decode(dom::element e, ServerMessage& m) {
   if (!e.is_object()) return false;
   std::string_view type;
-  if (e["type"].get_string().get(type) != simdjson::SUCCESS) return false;
+  if (e["type"].get_string().get(type) != simdjson::SUCCESS || type.empty()) return false;
   m.type = std::string(type);
   m.has_id = uint(e, "id", m.id);
   m.channel = str(e, "channel");

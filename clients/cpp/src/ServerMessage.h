@@ -41,7 +41,7 @@ class ServerMessageParser {
   ServerMessageParser();
   ~ServerMessageParser();
   // Decodes one message (an object; an array's elements are each decoded, as for requests).
-  // Returns false when `text` is not JSON or holds no object with a string `type`.
+  // Returns false when `text` is not JSON or holds no object with a non-empty string `type`.
   bool parse(std::string_view text, std::vector<ServerMessage>& out);
 
  private:

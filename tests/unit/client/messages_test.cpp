@@ -84,6 +84,7 @@ TEST(ServerMessage, RefusesWhatIsNotAMessage) {
   EXPECT_FALSE(parser.parse(R"({"id":1})", out));
   EXPECT_FALSE(parser.parse("[1,2]", out));
   EXPECT_FALSE(parser.parse(R"({"type":1})", out));
+  EXPECT_FALSE(parser.parse(R"({"type":""})", out));
   ASSERT_TRUE(parser.parse(R"([{"type":"pong","id":1},{"type":"pong","id":2}])", out));
   EXPECT_EQ(out.size(), 2u);
 }
