@@ -54,8 +54,9 @@ def token_for(user):
 class Driver:
     """One cpp_client_driver process: commands in, JSON events out."""
 
-    def __init__(self, url, user, *args):
-        self.proc = subprocess.Popen([os.path.join(BIN_DIR, "cpp_client_driver"), url, token_for(user), *args],
+    def __init__(self, url, user, *args, token=None):
+        token = token if token is not None else token_for(user)
+        self.proc = subprocess.Popen([os.path.join(BIN_DIR, "cpp_client_driver"), url, token, *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.events = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -190,6 +191,13 @@ class PlainTest(unittest.TestCase):
         dave.expect("subscribed", channel="news", recover_requested=True, recovered=True)
         got = [dave.expect("pub")["offset"] for _ in offsets]
         self.assertEqual(got, offsets)
+
+    def test_a_refused_token_is_reported_and_not_retried(self):
+        bad = hs256_token({"sub": "mallory", "exp": int(time.time()) + 3600}, "another-secret-of-32-bytes-at-least!")
+        d = Driver(self.url, "mallory", "--min-backoff", "50", token=bad)
+        self.addCleanup(d.close)
+        self.assertEqual(d.expect("error", op="connection")["code"], 101)
+        d.expect("disconnected", code=4001, will_reconnect=False)
 
     def test_no_reconnect_after_a_close_advised_against(self):
         erin = self.driver("erin", "--min-backoff", "50")
