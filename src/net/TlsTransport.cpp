@@ -1,6 +1,8 @@
 #include "net/TlsTransport.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -114,6 +116,24 @@ TlsTransport::TlsTransport(int fd, SSL_CTX* ctx) : fd_(fd) {
   ssl_ = ssl;
 }
 
+TlsTransport::TlsTransport(int fd, SSL_CTX* ctx, const std::string& server_name) : TlsTransport(fd, ctx) {
+  if (ssl_ == nullptr) return;
+  SSL_set_connect_state(ssl_);
+  unsigned char ip[16];
+  const bool is_ip =
+      inet_pton(AF_INET, server_name.c_str(), ip) == 1 || inet_pton(AF_INET6, server_name.c_str(), ip) == 1;
+  // Both only take effect when the context verifies peers (SSL_VERIFY_PEER).
+  const bool named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), server_name.c_str()) == 1
+                           : SSL_set_tlsext_host_name(ssl_, server_name.c_str()) == 1 &&
+                                 SSL_set1_host(ssl_, server_name.c_str()) == 1;
+  if (!named) {
+    last_error_ = "cannot set the TLS server name";
+    append_openssl_reasons(last_error_);
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
+}
+
 TlsTransport::~TlsTransport() {
   SSL_free(ssl_);
   if (fd_ >= 0) ::close(fd_);
@@ -168,7 +188,7 @@ IoResult TlsTransport::handshake() {
   if (ssl_ == nullptr) return {IoStatus::error, 0};
   if (SSL_is_init_finished(ssl_)) return {IoStatus::ok, 0};
   begin_call();
-  int ret = SSL_accept(ssl_);
+  int ret = SSL_do_handshake(ssl_);  // SSL_accept or SSL_connect, by the state set at construction
   if (ret == 1) return {IoStatus::ok, 0};
   return map_error(ret, false);
 }

@@ -1,5 +1,6 @@
 #pragma once
-// net::Transport over OpenSSL, server side, on a non-blocking socket.
+// net::Transport over OpenSSL, on a non-blocking socket: the server side (accept) and, for
+// clients/cpp, the client side (connect with SNI and peer-name verification).
 //
 // The SSL object does its socket I/O through a small BIO of ours (recv, and send with
 // MSG_NOSIGNAL): OpenSSL's socket BIO uses write(), which raises SIGPIPE on a closed peer, and a
@@ -33,11 +34,15 @@ class TlsTransport final : public Transport {
   // SSL_new references, so the context may be replaced by a reload meanwhile). A failure to
   // create the SSL (out of memory) is reported by the first handshake() as an error.
   TlsTransport(int fd, SSL_CTX* ctx);
+  // Client side: the handshake is SSL_connect. `server_name` is sent as SNI (when it is a DNS
+  // name; RFC 6066 §3 forbids IP literals there) and, when `ctx` verifies peers
+  // (make_client_tls_context), is the name or IP address the certificate must match.
+  TlsTransport(int fd, SSL_CTX* ctx, const std::string& server_name);
   ~TlsTransport() override;
   TlsTransport(const TlsTransport&) = delete;  // the BIO points at this object
   TlsTransport& operator=(const TlsTransport&) = delete;
 
-  // SSL_accept. ok once the handshake is complete.
+  // SSL_accept (or SSL_connect on the client side). ok once the handshake is complete.
   IoResult handshake() override;
   // One SSL_read_ex into `into` (non-empty): at most one record's worth.
   IoResult read(std::span<std::byte> into) override;
