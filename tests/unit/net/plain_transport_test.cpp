@@ -86,6 +86,25 @@ TEST(PlainTransportTest, WritevSendsPartsInOrder) {
   EXPECT_EQ(transport.writev(parts, 0).status, IoStatus::ok);  // nothing to send
 }
 
+// One part takes its own path (send(), no msghdr): it must behave as the general one.
+TEST(PlainTransportTest, OnePartIsSentAndAnEmptyPartIsNothingToSend) {
+  Pair pair;
+  PlainTransport transport(pair.fds[0]);
+  std::string a = "frame";
+  iovec empty{a.data(), 0};
+  IoResult r = transport.writev(&empty, 1);
+  EXPECT_EQ(r.status, IoStatus::ok);
+  EXPECT_EQ(r.bytes, 0u);
+  iovec one{a.data(), a.size()};
+  r = transport.writev(&one, 1);
+  EXPECT_EQ(r.status, IoStatus::ok);
+  EXPECT_EQ(r.bytes, 5u);
+  char got[16];
+  ASSERT_EQ(::read(pair.fds[1], got, sizeof got), 5);
+  EXPECT_EQ(std::string(got, 5), "frame");
+  EXPECT_EQ(::read(pair.fds[1], got, sizeof got), -1);  // nothing else was sent
+}
+
 TEST(PlainTransportTest, PartialWritesThenWantWriteThenResumeFromTheSamePosition) {
   Pair pair;
   PlainTransport transport(pair.fds[0]);
