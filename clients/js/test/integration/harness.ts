@@ -186,6 +186,45 @@ export class TcpProxy {
   }
 }
 
+/** A redis-server without persistence on a free loopback port: the cluster's shared state. */
+export class RedisServer {
+  private proc: ChildProcess | undefined;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.port = await freePort();
+    const proc = spawn(process.env.REDIS_SERVER ?? "/usr/bin/redis-server",
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    this.proc = proc;
+    const deadline = Date.now() + 10000;
+    while (!(await this.ping())) {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill("SIGKILL");
+        throw new Error("redis-server did not start");
+      }
+      await sleep(50);
+    }
+    return this;
+  }
+
+  private ping(): Promise<boolean> {
+    return new Promise((done) => {
+      const socket = tcpConnect({ host: "127.0.0.1", port: this.port }, () => socket.write("PING\r\n"));
+      socket.setTimeout(1000, () => { socket.destroy(); done(false); });
+      socket.on("data", (d) => { socket.destroy(); done(d.toString().startsWith("+PONG")); });
+      socket.on("error", () => done(false));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((done) => proc.once("exit", done));
+    proc.kill("SIGKILL");
+    await exited;
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }

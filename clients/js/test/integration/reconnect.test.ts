@@ -1,11 +1,12 @@
 // Reconnection against the real wshub: a dropped connection with the server up (recovery
 // with no gap and no duplicate), a dead connection found by the heartbeat, a list of URLs,
-// the server's shutdown close (4500), and a killed and restarted server (the memory broker
-// loses history: a new epoch, so the SDK must report recovered:false).
+// the server's shutdown close (4500), a killed and restarted server (the memory broker
+// loses history: a new epoch, so the SDK must report recovered:false), and a restarted node
+// of a Redis cluster (history outlives it: what was published meanwhile is recovered).
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DisconnectedEvent, type SubscribedEvent, WshubClient } from "../../dist/esm/index.js";
-import { freePort, next, sleep, TcpProxy, until, WshubServer } from "./harness.js";
+import { freePort, next, RedisServer, sleep, TcpProxy, until, WshubServer } from "./harness.js";
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -145,5 +146,38 @@ describe("reconnect", () => {
     expect(got[0]).toBe("before");
     expect(got.at(-1)).toBe("after");
     expect(new Set(got).size).toBe(got.length);
+  });
+
+  it("recovers what was published through another node while its server restarted (Redis cluster)", async () => {
+    const redis = await new RedisServer().start();
+    cleanup.push(() => redis.stop());
+    const cluster = { broker: { type: "redis", redis_address: `127.0.0.1:${redis.port}` }, channels: { history_size: 1000 } };
+    const a = await new WshubServer(cluster).start();
+    cleanup.push(() => a.stop("SIGKILL"));
+    const b = await new WshubServer(cluster).start();
+    cleanup.push(() => b.stop("SIGKILL"));
+    // Only node A in the list: the client waits for A's restart (1 s between attempts).
+    const c = await connected(client(a.url, { minReconnectDelay: 1000, maxReconnectDelay: 1000, random: () => 0.99 }));
+    const sub = c.subscribe("chat", { recover: true });
+    const first = await next<SubscribedEvent>(sub, "subscribed");
+    const got: unknown[] = [];
+    sub.on("message", (p) => got.push(p.payload));
+    await c.publish("chat", "before");
+    await until(() => got.length === 1, "the first message");
+
+    const gone = next<DisconnectedEvent>(c, "disconnected");
+    await a.stop("SIGKILL");
+    expect((await gone).reconnect).toBe(true);
+    for (const text of ["while away 1", "while away 2", "while away 3"]) {
+      await b.api("publish", { channel: "chat", payload: text });
+    }
+    const resubscribed = next<SubscribedEvent>(sub, "subscribed", 15000);
+    await a.start();
+    const again = await resubscribed;
+    expect(again).toMatchObject({ resubscribed: true, recovered: true, epoch: first.epoch });
+    await until(() => got.length === 4, "the recovered messages");
+    await c.publish("chat", "after");
+    await until(() => got.length === 5, "the live message after the restart");
+    expect(got).toEqual(["before", "while away 1", "while away 2", "while away 3", "after"]);
   });
 });
