@@ -23,6 +23,7 @@ class AdminDashboard;
 class DemoPages;
 class MetricsEndpoint;
 class ReadinessEndpoint;
+class RedisStreamIngest;
 }  // namespace wshub::server
 namespace wshub::broker {
 class MeteredBroker;
@@ -66,6 +67,7 @@ class Node {
 
  private:
   void add_operations_endpoints();
+  void add_redis_ingest();
 
   std::unique_ptr<hub::Broker> broker_;
   broker::MeteredBroker* metered_broker_ = nullptr;  // broker_ itself: counts and times every call
@@ -79,6 +81,7 @@ class Node {
   std::unique_ptr<api::HttpApi> http_api_;
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::unique_ptr<ReadinessEndpoint> readiness_;
+  std::unique_ptr<RedisStreamIngest> redis_ingest_;  // [ingest] redis_stream; publishes through api_
   std::atomic<bool> draining_{false};
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   // Last: freed after the workers are gone (its sessions and timers live on their loops).
