@@ -125,7 +125,8 @@ void RedisStreamIngest::on_ready() {
                       pending_pass_ = true;
                       pending_cursor_ = "0";
                       claim_cursor_ = "0-0";
-                      next_claim_at_ = Clock::now();
+                      // This consumer's own pending entries first; claims after a period.
+                      next_claim_at_ = Clock::now() + claim_period();
                       spdlog::info("ingest: consuming redis stream \"{}\" at {} as \"{}\" of group \"{}\"",
                                    options_.stream, options_.address, options_.consumer, options_.group);
                       advance();
@@ -197,6 +198,10 @@ void RedisStreamIngest::read(bool live) {
   });
 }
 
+std::chrono::milliseconds RedisStreamIngest::claim_period() const {
+  return std::max<std::chrono::milliseconds>(options_.claim_idle / 2, 100ms);
+}
+
 void RedisStreamIngest::claim() {
   busy_ = true;
   const std::string idle = ms(options_.claim_idle);
@@ -211,7 +216,7 @@ void RedisStreamIngest::claim() {
         if (!broker::parse_stream_claim(*reply, claimed)) return fail_command("XAUTOCLAIM", nullptr);
         claim_cursor_ = claimed.next_cursor;
         if (claim_cursor_ == "0-0") {
-          next_claim_at_ = Clock::now() + std::max<std::chrono::milliseconds>(options_.claim_idle / 2, 100ms);
+          next_claim_at_ = Clock::now() + claim_period();
         }
         if (claimed.entries.empty()) {
           busy_ = false;

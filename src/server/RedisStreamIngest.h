@@ -120,6 +120,7 @@ class RedisStreamIngest {
   void advance();
   void read(bool live);
   void claim();
+  std::chrono::milliseconds claim_period() const;
   void process(std::vector<broker::StreamEntry> entries);
   void finish(const std::shared_ptr<Batch>& batch);
   void dead_letter(const broker::StreamEntry& entry, const api::IngestResult& result);
