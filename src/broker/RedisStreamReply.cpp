@@ -7,7 +7,9 @@ bool is_text(const redisReply* r) {
   return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
 }
 
-std::string text(const redisReply* r) { return std::string(r->str, r->len); }
+std::string text(const redisReply* r) {
+  return std::string(r->str, r->len);
+}
 
 // [id, [field, value, ...]] or [id, nil]. A RESP3-style map is not expected: the connection
 // speaks RESP2.
@@ -54,7 +56,8 @@ bool parse_stream_read(const redisReply& reply, std::vector<StreamEntry>& out) {
   if (reply.type != REDIS_REPLY_ARRAY) return false;
   for (size_t s = 0; s < reply.elements; ++s) {
     const redisReply* stream = reply.element[s];
-    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 || !is_text(stream->element[0])) return false;
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 || !is_text(stream->element[0]))
+      return false;
     if (!parse_entries(stream->element[1], out)) return false;
   }
   return true;

@@ -136,13 +136,13 @@ struct BrokerConfig {
 // (docs/server-api.md "Ingestion from a Redis stream"). Uses [broker]'s Redis address,
 // password and database.
 struct RedisIngestConfig {
-  std::string stream;               // [ingest] redis_stream: the stream's key; empty = off
-  std::string group = "wshub";      // [ingest] redis_group: the consumer group of every node
-  std::string consumer;             // [ingest] redis_consumer: this node's name; empty = "<hostname>:<port>"
-  std::string dead_letter_stream;   // [ingest] redis_dead_letter_stream: rejected entries go there; empty = dropped
-  size_t batch = 100;               // [ingest] redis_batch: entries per read
-  Duration block{2'000};            // [ingest] redis_block: how long a read waits for new entries
-  Duration claim_idle{60'000};      // [ingest] redis_claim_idle: another consumer's entry is taken over after this
+  std::string stream;              // [ingest] redis_stream: the stream's key; empty = off
+  std::string group = "wshub";     // [ingest] redis_group: the consumer group of every node
+  std::string consumer;            // [ingest] redis_consumer: empty = "<hostname>:<port>"
+  std::string dead_letter_stream;  // [ingest] redis_dead_letter_stream: for rejected entries
+  size_t batch = 100;              // [ingest] redis_batch: entries per read
+  Duration block{2'000};           // [ingest] redis_block: a read waits this long for entries
+  Duration claim_idle{60'000};     // [ingest] redis_claim_idle: a crashed node's entries, after this
   bool enabled() const { return !stream.empty(); }
 };
 

@@ -59,13 +59,16 @@ RedisStreamIngest::RedisStreamIngest(Options options, api::ServerApi& api, Publi
   mailbox_->owner = this;
   connection_ = std::make_unique<broker::RedisConnection>(
       loop_, "ingest",
-      broker::RedisConnection::Callbacks{[this] { on_ready(); }, [this](const std::string& why) { on_down(why); }, {}});
+      broker::RedisConnection::Callbacks{
+          [this] { on_ready(); }, [this](const std::string& why) { on_down(why); }, {}});
   tick_.owner = this;
   tick_.callback = [](net::TimerNode* node) { static_cast<RedisStreamIngest*>(node->owner)->on_tick(); };
   loop_.set_iteration_hook([this] { connection_->flush(); });
 }
 
-RedisStreamIngest::~RedisStreamIngest() { stop(); }
+RedisStreamIngest::~RedisStreamIngest() {
+  stop();
+}
 
 void RedisStreamIngest::start() {
   if (started_ || stopped_.load()) return;
@@ -172,7 +175,8 @@ void RedisStreamIngest::read(bool live) {
   busy_ = true;
   const std::string count = std::to_string(options_.batch);
   const std::string block = ms(options_.block);
-  std::vector<std::string_view> args{"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT", count};
+  std::vector<std::string_view> args{"XREADGROUP",      "GROUP", options_.group,
+                                     options_.consumer, "COUNT", count};
   if (live) {
     args.insert(args.end(), {"BLOCK", block});
   }
@@ -249,12 +253,13 @@ void RedisStreamIngest::process(std::vector<broker::StreamEntry> entries) {
       batch->remaining.fetch_sub(1, std::memory_order_relaxed);
       continue;
     }
-    api::execute_ingested_publish(
-        api_, *command, "redis-stream:" + options_.stream + ":" + entry.id, options_.max_command_bytes,
-        [mailbox = mailbox_, batch, i](api::IngestResult r) {
-          batch->results[i] = std::move(r);
-          if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) mailbox->deliver(batch);
-        });
+    api::execute_ingested_publish(api_, *command, "redis-stream:" + options_.stream + ":" + entry.id,
+                                  options_.max_command_bytes,
+                                  [mailbox = mailbox_, batch, i](api::IngestResult r) {
+                                    batch->results[i] = std::move(r);
+                                    if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+                                      mailbox->deliver(batch);
+                                  });
   }
   if (batch->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(batch);
 }
@@ -280,7 +285,8 @@ void RedisStreamIngest::finish(const std::shared_ptr<Batch>& batch) {
       case api::IngestOutcome::rejected:
         counters_.rejected.fetch_add(1, std::memory_order_relaxed);
         if (auto held_back = rejected_log_.admit(Clock::now())) {
-          spdlog::warn("ingest: stream entry {} rejected (error {}: {}); {}{}", entry.id, result.code, result.detail,
+          spdlog::warn("ingest: stream entry {} rejected (error {}: {}); {}{}", entry.id, result.code,
+                       result.detail,
                        options_.dead_letter_stream.empty() ? "acknowledged"
                                                            : "moved to " + options_.dead_letter_stream,
                        *held_back ? fmt::format(" ({} similar suppressed)", *held_back) : std::string());
@@ -305,8 +311,12 @@ void RedisStreamIngest::finish(const std::shared_ptr<Batch>& batch) {
 void RedisStreamIngest::dead_letter(const broker::StreamEntry& entry, const api::IngestResult& result) {
   const std::string max_length = std::to_string(options_.dead_letter_max_length);
   const std::string code = std::to_string(result.code);
-  std::vector<std::string_view> args{"XADD", options_.dead_letter_stream, "MAXLEN", "~",     max_length, "*",
-                                     "entry", entry.id,                  "error",  result.detail, "code", code};
+  std::vector<std::string_view> args{"XADD",     options_.dead_letter_stream,
+                                     "MAXLEN",   "~",
+                                     max_length, "*",
+                                     "entry",    entry.id,
+                                     "error",    result.detail,
+                                     "code",     code};
   for (const auto& [name, value] : entry.fields) {
     if (name == "entry" || name == "error" || name == "code") continue;
     args.push_back(name);
@@ -316,7 +326,8 @@ void RedisStreamIngest::dead_letter(const broker::StreamEntry& entry, const api:
     if (!reply) return;
     if (is_error(reply)) {
       counters_.redis_errors.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("ingest: XADD to the dead-letter stream {} failed: {}", options_.dead_letter_stream, as_view(*reply));
+      spdlog::warn("ingest: XADD to the dead-letter stream {} failed: {}", options_.dead_letter_stream,
+                   as_view(*reply));
       if (!retry_scheduled_) {
         retry_scheduled_ = true;
         retry_at_ = Clock::now() + options_.retry_delay;
@@ -358,7 +369,8 @@ void RedisStreamIngest::write_metrics(PrometheusWriter& w) const {
             "Stream entries that could not be published (malformed, refused channel), acknowledged.",
             load(counters_.rejected));
   w.counter("wshub_redis_ingest_retries_total",
-            "Publications refused with `unavailable`, left pending and tried again.", load(counters_.retries));
+            "Publications refused with `unavailable`, left pending and tried again.",
+            load(counters_.retries));
   w.counter("wshub_redis_ingest_claimed_total",
             "Entries taken over (XAUTOCLAIM) from consumers that held them longer than claim_idle.",
             load(counters_.claimed));

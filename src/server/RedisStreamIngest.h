@@ -66,9 +66,10 @@ struct RedisStreamIngestOptions {
   std::string dead_letter_stream;          // rejected entries are copied here; empty: only logged
   size_t dead_letter_max_length = 10000;   // XADD MAXLEN ~ of the dead-letter stream
   size_t batch = 100;                      // COUNT of one read or claim
-  std::chrono::milliseconds block{std::chrono::seconds(2)};       // BLOCK of a live read
-  std::chrono::milliseconds claim_idle{std::chrono::minutes(1)};  // another consumer's entry is claimed after this
-  std::chrono::milliseconds retry_delay{std::chrono::seconds(1)};  // before re-reading failed entries
+  std::chrono::milliseconds block{std::chrono::seconds(2)};  // BLOCK of a live read
+  std::chrono::milliseconds claim_idle{
+      std::chrono::minutes(1)};  // another consumer's entry is claimed after this
+  std::chrono::milliseconds retry_delay{std::chrono::seconds(1)};      // before re-reading failed entries
   std::chrono::milliseconds command_timeout{std::chrono::seconds(2)};  // besides BLOCK
   std::chrono::milliseconds reconnect_min{std::chrono::milliseconds(100)};
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(5)};
@@ -94,12 +95,12 @@ class RedisStreamIngest {
   void stop();
 
   struct Counters {
-    std::atomic<uint64_t> published{0};      // acknowledged after the broker accepted them
-    std::atomic<uint64_t> rejected{0};       // unusable entries, acknowledged (and dead-lettered)
-    std::atomic<uint64_t> retries{0};        // publications refused with `unavailable`, left pending
-    std::atomic<uint64_t> claimed{0};        // entries taken over from other consumers
-    std::atomic<uint64_t> dead_letters{0};   // copies added to the dead-letter stream
-    std::atomic<uint64_t> redis_errors{0};   // failed stream commands (the connection is reset)
+    std::atomic<uint64_t> published{0};     // acknowledged after the broker accepted them
+    std::atomic<uint64_t> rejected{0};      // unusable entries, acknowledged (and dead-lettered)
+    std::atomic<uint64_t> retries{0};       // publications refused with `unavailable`, left pending
+    std::atomic<uint64_t> claimed{0};       // entries taken over from other consumers
+    std::atomic<uint64_t> dead_letters{0};  // copies added to the dead-letter stream
+    std::atomic<uint64_t> redis_errors{0};  // failed stream commands (the connection is reset)
   };
   const Counters& counters() const { return counters_; }
   bool connected() const { return connected_.load(std::memory_order_acquire); }
@@ -146,7 +147,7 @@ class RedisStreamIngest {
   Clock::time_point reconnect_at_{};
   uint64_t generation_ = 0;  // bumped when the connection drops: batches of an older one only acknowledge
   bool group_ready_ = false;
-  bool busy_ = false;        // a read, claim or batch is in flight
+  bool busy_ = false;         // a read, claim or batch is in flight
   bool pending_pass_ = true;  // re-reading this consumer's pending entries (from pending_cursor_)
   std::string pending_cursor_ = "0";
   std::string claim_cursor_ = "0-0";

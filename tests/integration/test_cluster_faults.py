@@ -15,7 +15,9 @@ was truly lost (Redis restarted without persistence): then it must have been tol
   B  redis-server restarted with persistence (AOF, fsync always): everything is recovered.
   B' redis-server restarted without persistence: subscribers are told recovered:false.
   C  SIGTERM of a node: its clients get the `disconnect` notice and close 4500 (reconnect
-     advised), reconnect elsewhere and lose nothing."""
+     advised), reconnect elsewhere and lose nothing.
+  D  history_remove mid-stream (a new epoch under live subscribers): they are closed with
+     4502 and told recovered:false, and what they have is in order without duplicates."""
 import asyncio
 import http.client
 import json
@@ -324,6 +326,27 @@ class RedisRestartedWithoutPersistence(ClusterFaults):
             print(f"\nsubscriber {i}: {len(s.received)} of {TOTAL} ({missing} missed: told recovered:false)",
                   flush=True)
 
+
+
+class HistoryRemoved(ClusterFaults):
+    """Not a crash, but the same loss of continuity: the channel's history is removed
+    mid-stream, the next publication starts a new epoch at offset 1."""
+
+    def test_history_removed_under_live_subscribers(self):
+        from test_cluster_redis import api
+
+        def fault():
+            status, body = api(self.nodes[1].port, "history_remove", {"channel": CHANNEL})
+            assert status == 200, body
+
+        subscribers = self.run_with_fault(fault)
+        for i, s in enumerate(subscribers):
+            self.assertEqual(len(s.received), len(set(s.received)), f"subscriber {i}: duplicates")
+            self.assertEqual(s.received, sorted(s.received), f"subscriber {i}: out of order")
+            self.assertEqual(s.received[-1], TOTAL, f"subscriber {i}")
+            self.assertEqual(s.received[:FAULT_AT - 1], list(range(1, FAULT_AT)), f"subscriber {i}")
+            self.assertIn(4502, s.closes, f"subscriber {i} was not told about the new epoch")
+            self.assertIn(False, s.recovered, f"subscriber {i}")
 
 if __name__ == "__main__":
     main("Cluster faults")

@@ -1,11 +1,10 @@
 // A bus-delivered publish runs through ServerApi like api/publish; its outcome says whether
 // the consumer acknowledges, retries or rejects it.
-#include "api/IngestedCommand.h"
-
 #include <gtest/gtest.h>
 
 #include <future>
 
+#include "api/IngestedCommand.h"
 #include "broker/MemoryBroker.h"
 #include "broker/RedisBroker.h"
 #include "hub/ErrorCode.h"
@@ -53,9 +52,12 @@ TEST_F(IngestedCommandTest, AcceptedWithThePosition) {
 }
 
 TEST_F(IngestedCommandTest, FallbackKeyMakesARedeliveryANoOp) {
-  EXPECT_NE(run(R"({"channel":"news","payload":1})", "stream:1-0").detail.find("\"offset\":1"), std::string::npos);
-  EXPECT_NE(run(R"({"channel":"news","payload":1})", "stream:1-0").detail.find("\"offset\":1"), std::string::npos);
-  EXPECT_NE(run(R"({"channel":"news","payload":1})", "stream:2-0").detail.find("\"offset\":2"), std::string::npos);
+  EXPECT_NE(run(R"({"channel":"news","payload":1})", "stream:1-0").detail.find("\"offset\":1"),
+            std::string::npos);
+  EXPECT_NE(run(R"({"channel":"news","payload":1})", "stream:1-0").detail.find("\"offset\":1"),
+            std::string::npos);
+  EXPECT_NE(run(R"({"channel":"news","payload":1})", "stream:2-0").detail.find("\"offset\":2"),
+            std::string::npos);
 }
 
 TEST_F(IngestedCommandTest, TheCommandsOwnKeyWins) {
@@ -65,7 +67,8 @@ TEST_F(IngestedCommandTest, TheCommandsOwnKeyWins) {
 }
 
 TEST_F(IngestedCommandTest, MalformedIsRejected) {
-  for (std::string_view bad : {"{", "[]", R"({"payload":1})", R"({"channel":"news"})", R"({"channel":"a b","payload":1})"}) {
+  for (std::string_view bad :
+       {"{", "[]", R"({"payload":1})", R"({"channel":"news"})", R"({"channel":"a b","payload":1})"}) {
     IngestResult r = run(bad);
     EXPECT_EQ(r.outcome, IngestOutcome::rejected) << bad;
     EXPECT_NE(r.code, 0u) << bad;

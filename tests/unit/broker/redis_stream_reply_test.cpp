@@ -1,10 +1,10 @@
 // The stream replies as Redis 7 sends them, fed through hiredis' own reader (RESP2 bytes).
-#include "broker/RedisStreamReply.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+
+#include "broker/RedisStreamReply.h"
 
 namespace wshub::broker {
 namespace {
@@ -58,7 +58,8 @@ TEST(RedisStreamReply, OtherShapesAreRefused) {
   EXPECT_FALSE(parse_stream_read(*parse("-NOGROUP No such key\r\n"), entries));
   EXPECT_FALSE(parse_stream_read(*parse(":1\r\n"), entries));
   // An odd number of field/value items.
-  EXPECT_FALSE(parse_stream_read(*parse("*1\r\n*2\r\n$3\r\napi\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*1\r\n$1\r\na\r\n"), entries));
+  EXPECT_FALSE(parse_stream_read(
+      *parse("*1\r\n*2\r\n$3\r\napi\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*1\r\n$1\r\na\r\n"), entries));
 }
 
 TEST(RedisStreamReply, AutoclaimWithCursorAndDeletedIds) {

@@ -145,6 +145,15 @@ redis_password = "redis-secret"
 redis_database = 2
 redis_prefix = "app1"
 presence_ttl = "20s"
+
+[ingest]
+redis_stream = "app1:api"
+redis_group = "app1-nodes"
+redis_consumer = "node-a"
+redis_dead_letter_stream = "app1:api:dead"
+redis_batch = 50
+redis_block = "500ms"
+redis_claim_idle = "30s"
 )";
 
 TEST(ConfigLoader, ReadsEveryKey) {
@@ -206,6 +215,14 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.broker.redis_address, "10.0.0.5:6380");
   EXPECT_EQ(c.broker.redis_database, 2u);
   EXPECT_EQ(c.broker.presence_ttl, Duration(20'000));
+  EXPECT_EQ(c.redis_ingest.stream, "app1:api");
+  EXPECT_EQ(c.redis_ingest.group, "app1-nodes");
+  EXPECT_EQ(c.redis_ingest.consumer, "node-a");
+  EXPECT_EQ(c.redis_ingest.dead_letter_stream, "app1:api:dead");
+  EXPECT_EQ(c.redis_ingest.batch, 50u);
+  EXPECT_EQ(c.redis_ingest.block, Duration(500));
+  EXPECT_EQ(c.redis_ingest.claim_idle, Duration(30'000));
+  EXPECT_NE(load_error("[ingest]\nredis_group = \"\"\n").find("must not be empty"), std::string::npos);
   validate(c);
 }
 
