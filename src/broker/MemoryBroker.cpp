@@ -87,6 +87,7 @@ hub::StreamPosition MemoryBroker::publish_locked(MemoryShard& shard,
     state = &shard.find_or_create(channel);
     history = &shard.live_history(*state, options.history, now, epochs_);
     publication->offset = history->next_offset();
+    publication->epoch = history->epoch();
     position = {publication->offset, history->epoch()};
   } else {
     state = shard.find(channel);

@@ -304,8 +304,14 @@ void RedisBroker::on_message(std::string_view redis_channel, std::string_view da
   if (subscriptions_.find(channel) == subscriptions_.end()) return;
   const char tag = data[0];
   data.remove_prefix(1);
-  if (tag == 'p') {
+  if (tag == 'p' || tag == 'e') {
     auto publication = std::make_shared<hub::Publication>();
+    if (tag == 'e') {  // "<epoch>:" entry
+      const size_t colon = data.find(':');
+      if (colon == std::string_view::npos) return;
+      publication->epoch.assign(data.substr(0, colon));
+      data.remove_prefix(colon + 1);
+    }
     if (!codec::decode_entry(data, *publication)) return;
     publication->channel = std::move(channel);
     h->on_publication(publication);

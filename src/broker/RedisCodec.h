@@ -5,7 +5,8 @@
 //
 //   publication body   flags(1) type payload [client user info]   (flags: 1 = from, 2 = msgpack)
 //   history entry      "<offset>:<publish time ms>:" body          (a member of the stream zset)
-//   channel message    'p' entry | 'j' client | 'l' client          (one Redis channel per channel)
+//   channel message    'e' epoch ':' entry | 'p' entry (no history) | 'j' client | 'l' client
+//                      (one Redis channel per channel)
 //   control message    'm' user body | 'c' kind(1) code(2) reconnect(1) user channel reason
 // where each string field is a 4-byte little-endian length and the bytes. The entry's text
 // prefix is what the Lua scripts read (offset order, TTL); they never look at the body.

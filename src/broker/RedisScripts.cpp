@@ -66,7 +66,8 @@ if size > 0 then
   local keep = ttl
   if meta_ttl > 0 and (keep == 0 or meta_ttl < keep) then keep = meta_ttl end
   if keep > 0 then redis.call('PEXPIRE', KEYS[2], keep) else redis.call('PERSIST', KEYS[2]) end
-  redis.call('PUBLISH', ARGV[1], 'p' .. entry)
+  -- 'e': the entry with its epoch, so that subscribed nodes notice an epoch change.
+  redis.call('PUBLISH', ARGV[1], 'e' .. epoch .. ':' .. entry)
 else
   redis.call('PUBLISH', ARGV[1], 'p0:' .. now .. ':' .. ARGV[2])
 end

@@ -47,6 +47,10 @@ struct Publication {
   // Local to the process: a broker that carries publications between nodes does not
   // transmit it, and a publication from another node has the zero value (not measured).
   std::chrono::steady_clock::time_point accepted_at{};
+  // The epoch of `offset`, set by the broker with it (empty without history, or from a
+  // broker that does not say): a live subscriber whose epoch differs has lost continuity.
+  // Last, so that positional initialisers stay valid.
+  std::string epoch;
 };
 
 // Publications are immutable once the broker assigned the offset, and shared between

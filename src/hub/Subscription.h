@@ -29,6 +29,7 @@ struct Subscription {
   bool started = false;      // the history read (or the reply) was requested
   uint64_t generation = 0;   // tells a stale broker answer from one for this subscription
   uint64_t last_offset = 0;  // highest offset sent: later duplicates are dropped
+  std::string epoch;         // of last_offset (from the history read); empty without history
   // The request, answered when the subscription turns live.
   std::optional<uint64_t> request_id;
   std::optional<StreamPosition> recover;

@@ -304,6 +304,7 @@ void WorkerHub::finish_subscribe_ok(Client& client, Subscription& subscription, 
     if (p->offset != 0) last = p->offset;
   }
   subscription.last_offset = last;
+  if (keeps_history) subscription.epoch = history.position.epoch;
   subscription.state = Subscription::State::live;
   announce_join(client, subscription);
 }
@@ -533,6 +534,15 @@ void WorkerHub::deliver_publication(const PublicationPtr& publication) {
       } else {
         counters_.bump(counters_.deliveries_dropped);
       }
+      continue;
+    }
+    if (offset != 0 && !publication->epoch.empty() && !subscription.epoch.empty() &&
+        publication->epoch != subscription.epoch) {
+      // The channel's history restarted (removed, expired, a Redis without persistence):
+      // offsets from here on mean nothing against the client's position, and a client
+      // comparing them would drop what follows. Told with 4502, it reconnects, asks to
+      // recover, and learns `recovered: false` with the new position.
+      slot.client->disconnect(disconnect::insufficient_state);
       continue;
     }
     if (offset != 0) {

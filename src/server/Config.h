@@ -150,6 +150,20 @@ struct NatsIngestConfig {
   std::string url;                  // [ingest] nats_url: empty = broker.nats_url
 };
 
+// [ingest] redis_*: publish commands consumed from a Redis stream by a consumer group
+// (docs/server-api.md "Ingestion from a Redis stream"). Uses [broker]'s Redis address,
+// password and database.
+struct RedisIngestConfig {
+  std::string stream;              // [ingest] redis_stream: the stream's key; empty = off
+  std::string group = "wshub";     // [ingest] redis_group: the consumer group of every node
+  std::string consumer;            // [ingest] redis_consumer: empty = "<hostname>:<port>"
+  std::string dead_letter_stream;  // [ingest] redis_dead_letter_stream: for rejected entries
+  size_t batch = 100;              // [ingest] redis_batch: entries per read
+  Duration block{2'000};           // [ingest] redis_block: a read waits this long for entries
+  Duration claim_idle{60'000};     // [ingest] redis_claim_idle: a crashed node's entries, after this
+  bool enabled() const { return !stream.empty(); }
+};
+
 struct Config {
   ListenConfig listen;
   // [server] api_listen = "HOST:PORT": serve /api/ there (plain HTTP, for the internal
@@ -182,6 +196,7 @@ struct Config {
   ApiConfig api;
   AdminConfig admin;
   BrokerConfig broker;
+  RedisIngestConfig redis_ingest;  // [ingest] redis_*
   DemosConfig demos;
   NatsIngestConfig nats_ingest;
 };

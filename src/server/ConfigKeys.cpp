@@ -154,6 +154,15 @@ ConfigKey optional_listen_key(std::string_view name, std::string_view help) {
                    }};
 }
 
+// A string key that must not be empty.
+ConfigKey non_empty(ConfigKey key) {
+  key.check = [](const ConfigValue& v) -> std::optional<std::string> {
+    if (std::get<std::string>(v).empty()) return "must not be empty";
+    return std::nullopt;
+  };
+  return key;
+}
+
 // A key whose value --print-config masks (keys, secrets).
 ConfigKey secret_key(ConfigKey key) {
   key.secret = true;
@@ -499,6 +508,27 @@ std::vector<ConfigKey> make_keys() {
       string_key(
           "ingest.nats_url", "the NATS server(s) to ingest from; empty = broker.nats_url",
           [](auto& c) -> auto& { return c.nats_ingest.url; }),
+      string_key(
+          "ingest.redis_stream", "consume publish commands from this Redis stream ([broker]'s Redis); empty = off",
+          [](auto& c) -> auto& { return c.redis_ingest.stream; }),
+      non_empty(string_key(
+          "ingest.redis_group", "the consumer group every node joins (each entry is handled by one node)",
+          [](auto& c) -> auto& { return c.redis_ingest.group; })),
+      string_key(
+          "ingest.redis_consumer", "this node's consumer name, stable across restarts; empty = \"<hostname>:<port>\"",
+          [](auto& c) -> auto& { return c.redis_ingest.consumer; }),
+      string_key(
+          "ingest.redis_dead_letter_stream", "rejected entries are copied to this stream; empty = logged and dropped",
+          [](auto& c) -> auto& { return c.redis_ingest.dead_letter_stream; }),
+      integer_key(
+          "ingest.redis_batch", "entries read (and published together) at a time", 1, 10'000,
+          [](auto& c) -> auto& { return c.redis_ingest.batch; }),
+      duration_key(
+          "ingest.redis_block", "how long one read waits for new entries", kPositive,
+          [](auto& c) -> auto& { return c.redis_ingest.block; }),
+      duration_key(
+          "ingest.redis_claim_idle", "entries another consumer has held this long are taken over (a crashed node)",
+          kPositive, [](auto& c) -> auto& { return c.redis_ingest.claim_idle; }),
   };
 }
 

@@ -1,5 +1,7 @@
 #include "server/Node.h"
 
+#include <unistd.h>
+
 #include "auth/JwtAuthenticator.h"
 #include "broker/MeteredBroker.h"
 #include "server/AdminDashboard.h"
@@ -14,6 +16,7 @@
 #include "server/NodeRegistryFactory.h"
 #include "server/OperationsEndpoints.h"
 #include "server/ProtocolEndpoint.h"
+#include "server/RedisStreamIngest.h"
 
 namespace wshub::server {
 
@@ -110,6 +113,7 @@ Node::Node(Config config) {
   }
   add_operations_endpoints();
   start_nats_ingest();
+  add_redis_ingest();
 }
 
 void Node::start_nats_ingest() {
@@ -126,6 +130,36 @@ void Node::start_nats_ingest() {
     nats_ingest_ = std::make_unique<NatsIngest>(std::move(options), *api_);
   } catch (const std::runtime_error& e) {
     throw StartupError(e.what());
+  }
+}
+
+// The consumer name defaults to "<hostname>:<port>", which survives a restart of the same
+// node (so it re-reads its own pending entries at once) and differs between nodes.
+void Node::add_redis_ingest() {
+  const Config& c = server_->config();
+  if (!c.redis_ingest.enabled()) return;
+  RedisStreamIngestOptions options;
+  options.address = c.broker.redis_address;
+  options.password = c.broker.redis_password;
+  options.database = static_cast<int>(c.broker.redis_database);
+  options.stream = c.redis_ingest.stream;
+  options.group = c.redis_ingest.group;
+  options.consumer = c.redis_ingest.consumer;
+  if (options.consumer.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = 0;
+    options.consumer = std::string(host[0] ? host : "wshub") + ":" + std::to_string(port());
+  }
+  options.dead_letter_stream = c.redis_ingest.dead_letter_stream;
+  options.batch = c.redis_ingest.batch;
+  options.block = c.redis_ingest.block;
+  options.claim_idle = c.redis_ingest.claim_idle;
+  options.max_command_bytes = c.http.max_body_bytes;
+  try {
+    redis_ingest_ = std::make_unique<RedisStreamIngest>(std::move(options), *api_,
+                                                        [this] { return broker_->connected(); });
+  } catch (const std::runtime_error& e) {
+    throw StartupError(std::string("ingest: ") + e.what());
   }
 }
 
@@ -146,6 +180,7 @@ std::string Node::render_metrics() {
   source.broker = metered_broker_;
   source.started_at = started_at_;
   source.draining = draining();
+  source.redis_ingest = redis_ingest_.get();
   return render_node_metrics(source);
 }
 
@@ -174,8 +209,10 @@ api::NodeInfo Node::node_info() const {
 }
 
 Node::~Node() {
-  // No more commands from NATS: they call the API, the hub and the workers.
+  // No more commands from NATS or the Redis stream: they call the API, the hub and the
+  // workers.
   nats_ingest_.reset();
+  redis_ingest_.reset();
   // Stop the worker threads first (they call into the hub); then free the hub while the
   // workers' loops still exist (clients cancel their timers there); then the engine, and
   // last the broker the hub listened to.
@@ -196,8 +233,14 @@ Node::~Node() {
 void Node::start() {
   registry_->start([this] { return node_info(); });
   server_->start();
+  if (redis_ingest_) redis_ingest_->start();
 }
-void Node::shutdown() { server_->shutdown(); }
+
+// What the Redis stream consumer read and did not acknowledge stays pending for another node.
+void Node::shutdown() {
+  if (redis_ingest_) redis_ingest_->stop();
+  server_->shutdown();
+}
 void Node::wait() { server_->wait(); }
 
 }  // namespace wshub::server

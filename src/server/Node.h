@@ -24,6 +24,7 @@ class DemoPages;
 class MetricsEndpoint;
 class ReadinessEndpoint;
 class NatsIngest;
+class RedisStreamIngest;
 }  // namespace wshub::server
 namespace wshub::broker {
 class MeteredBroker;
@@ -68,6 +69,7 @@ class Node {
  private:
   void add_operations_endpoints();
   void start_nats_ingest();
+  void add_redis_ingest();
 
   std::unique_ptr<hub::Broker> broker_;
   broker::MeteredBroker* metered_broker_ = nullptr;  // broker_ itself: counts and times every call
@@ -84,6 +86,7 @@ class Node {
   std::unique_ptr<NatsIngest> nats_ingest_;  // [ingest] nats_subject: publish commands from NATS
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::unique_ptr<ReadinessEndpoint> readiness_;
+  std::unique_ptr<RedisStreamIngest> redis_ingest_;  // [ingest] redis_stream; publishes through api_
   std::atomic<bool> draining_{false};
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   // Last: freed after the workers are gone (its sessions and timers live on their loops).

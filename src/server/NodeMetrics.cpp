@@ -10,6 +10,7 @@
 #include "hub/WorkerHub.h"
 #include "server/PrometheusWriter.h"
 #include "server/ProcessMemory.h"
+#include "server/RedisStreamIngest.h"
 #include "server/Server.h"
 
 namespace wshub::server {
@@ -222,6 +223,7 @@ std::string render_node_metrics(const NodeMetricsSource& source) {
   write_limits(w, *source.server, *source.hub);
   write_hub(w, *source.hub);
   if (source.broker) write_broker(w, *source.broker);
+  if (source.redis_ingest) source.redis_ingest->write_metrics(w);
   return w.take();
 }
 

@@ -21,6 +21,7 @@ class MeteredBroker;
 namespace wshub::server {
 
 class Server;
+class RedisStreamIngest;
 
 struct NodeMetricsSource {
   const Server* server = nullptr;
@@ -28,6 +29,7 @@ struct NodeMetricsSource {
   const broker::MeteredBroker* broker = nullptr;  // may be null: no broker metrics
   std::chrono::steady_clock::time_point started_at;
   bool draining = false;
+  const RedisStreamIngest* redis_ingest = nullptr;  // may be null: ingestion is off
 };
 
 std::string render_node_metrics(const NodeMetricsSource& source);

@@ -173,6 +173,26 @@ TEST_F(WorkerHubTest, InterruptedSubscriptionsCloseSubscribersWith4502) {
   EXPECT_FALSE(idle.closed);
 }
 
+// The channel's history restarts (history_remove here; a stream that expired, or a Redis
+// restarted without persistence) while a subscriber is live: the new epoch's offsets start
+// at 1 again. Before, the subscriber silently dropped them as duplicates of offsets it had
+// seen; now it is told with 4502 and recovers to `recovered: false`.
+TEST_F(WorkerHubTest, AnEpochChangeUnderALiveSubscriberClosesItWith4502) {
+  RecordingPeer& subscriber = connect();
+  RecordingPeer& other = connect();
+  send(subscriber, R"({"type":"subscribe","id":1,"channel":"room"})");
+  send(other, R"({"type":"subscribe","id":1,"channel":"other"})");
+  for (int i = 0; i < 3; ++i) hub_->publish(Publication{"room", 0, "", Payload{Encoding::json, "1"}}, [](auto) {});
+  on_loop([] {});
+  ASSERT_EQ(subscriber.messages.size(), 4u);
+  hub_->remove_history("room", [](auto) {});
+  hub_->publish(Publication{"room", 0, "", Payload{Encoding::json, "2"}}, [](auto) {});
+  on_loop([] {});
+  EXPECT_TRUE(subscriber.closed);
+  EXPECT_EQ(subscriber.close_code, 4502);
+  EXPECT_FALSE(other.closed);
+}
+
 // Limits (docs/security.md): two connections per user, and a message rate so slow that
 // only the burst of 3 counts within a test, with the third refusal closing.
 class WorkerHubLimitsTest : public WorkerHubTest {

@@ -159,6 +159,13 @@ store = "redis"
 nats_subject = "app1.api"
 nats_queue_group = "app1"
 nats_url = "nats://10.0.0.9:4222"
+redis_stream = "app1:api"
+redis_group = "app1-nodes"
+redis_consumer = "node-a"
+redis_dead_letter_stream = "app1:api:dead"
+redis_batch = 50
+redis_block = "500ms"
+redis_claim_idle = "30s"
 )";
 
 TEST(ConfigLoader, ReadsEveryKey) {
@@ -232,6 +239,14 @@ TEST(ConfigLoader, ReadsEveryKey) {
   EXPECT_EQ(c.nats_ingest.subject, "app1.api");
   EXPECT_EQ(c.nats_ingest.queue_group, "app1");
   EXPECT_EQ(c.nats_ingest.url, "nats://10.0.0.9:4222");
+  EXPECT_EQ(c.redis_ingest.stream, "app1:api");
+  EXPECT_EQ(c.redis_ingest.group, "app1-nodes");
+  EXPECT_EQ(c.redis_ingest.consumer, "node-a");
+  EXPECT_EQ(c.redis_ingest.dead_letter_stream, "app1:api:dead");
+  EXPECT_EQ(c.redis_ingest.batch, 50u);
+  EXPECT_EQ(c.redis_ingest.block, Duration(500));
+  EXPECT_EQ(c.redis_ingest.claim_idle, Duration(30'000));
+  EXPECT_NE(load_error("[ingest]\nredis_group = \"\"\n").find("must not be empty"), std::string::npos);
   validate(c);
 }
 
