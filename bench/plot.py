@@ -11,6 +11,7 @@ Writes OUT.svg (default: the results file with .svg) with one line or bar group 
   idle     server bytes per connection, and the kernel's slab bytes per connection, versus
            the number of connections
   connect  handshakes/s, and p50/p99 handshake latency, per server, plain and TLS
+  rtt      round trips/s, and p99 publish->delivery latency, per run (client count)
 Exits 0 without a chart (and says so) when gnuplot is not installed.
 """
 import json
@@ -152,6 +153,11 @@ def main(path, out=None):
         script = bars(runs, title, lambda r: r.get("name", "connect"),
                       [(lambda r: r.get("handshakes_per_s"), "handshakes/s"),
                        (lambda r: (r.get("latency_us") or {}).get("p99"), "handshake p99 (us)")], None)
+    elif scenario == "rtt":
+        script = bars(runs, title, lambda r: r.get("name", "rtt"),
+                      [(lambda r: r.get("round_trips_per_s"), "round trips/s"),
+                       (lambda r: (r.get("delivery_latency_us") or {}).get("p99"), "publish->delivery p99 (us)")],
+                      None)
     else:
         script = bars(runs, title, lambda r: r.get("name", "echo"),
                       [(lambda r: r.get("msgs_per_s"), "messages/s"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: wshub beside its peers, in the same run, on loopback.
 #
-#   bench/run.sh            every suite (echo fanout idle connect), every server given
+#   bench/run.sh            every suite (echo fanout idle connect rtt), every server given
 #   bench/run.sh --smoke    a few seconds against wshub only: proves the pipeline works end to end
 #
 # Pinning: every server runs on core 0 (taskset -c 0; wshub's two fan-out workers share it),
@@ -10,7 +10,7 @@
 # bench/results/<suite>-<UTC time>.json (the first line describes the host and the server
 # commands), SVG charts beside them (bench/plot.py), and side-by-side tables on stdout.
 #
-# Suites (WSHUB_BENCH_SUITES, default "echo fanout idle connect"):
+# Suites (WSHUB_BENCH_SUITES, default "echo fanout idle connect rtt"):
 #   echo     small, 1k-binary, ping-pong (WSHUB_BENCH_SCENARIOS), WSHUB_BENCH_ROUNDS interleaved
 #            rounds; servers started once. As before.
 #   fanout   10,000 subscribers (WSHUB_BENCH_FANOUT_SUBSCRIBERS) on one channel, 64-byte
@@ -24,6 +24,11 @@
 #   connect  10,000 plain connects (WSHUB_BENCH_CONNECT_COUNT) and 2,000 TLS connects
 #            (WSHUB_BENCH_CONNECT_TLS_COUNT), 100 at a time. Each server fresh. wshub also on
 #            /websocket, anonymous and with a JWT on every upgrade (connect-session, connect-jwt).
+#   rtt      wshub only (the peers do not speak its protocol): 1 and 10 clients
+#            (WSHUB_BENCH_RTT_COUNTS) of the C++ client (clients/cpp), each publishing to its own
+#            channel and waiting for the ack and its own delivery; publish->ack and
+#            publish->delivery latency, round trips/s, server CPU per round trip. wshub as in the
+#            fanout suite; fresh for each count; WSHUB_BENCH_RTT_DURATION (5), _WARMUP (1).
 #
 # Peers are commands given in the environment, with {port} where the port goes:
 #   WSHUB_BENCH_PEER_UWS="/tmp/peers/uws_echo {port}"                   echo, idle, connect (label uws)
@@ -82,7 +87,7 @@ declare -A SCENARIO_ARGS=(
   [ping-pong]="--connections 100 --pipeline 1 --size 16"
 )
 if ((SMOKE)); then
-  SUITES=(echo fanout idle connect)
+  SUITES=(echo fanout idle connect rtt)
   SCENARIOS=(small)
   DURATION=1.5
   WARMUP=0.5
@@ -96,8 +101,11 @@ if ((SMOKE)); then
   IDLE_WARMUP=20
   CONNECT_COUNT=300
   CONNECT_TLS_COUNT=30
+  RTT_COUNTS=(4)
+  RTT_DURATION=1
+  RTT_WARMUP=0.2
 else
-  read -r -a SUITES <<<"${WSHUB_BENCH_SUITES:-echo fanout idle connect}"
+  read -r -a SUITES <<<"${WSHUB_BENCH_SUITES:-echo fanout idle connect rtt}"
   read -r -a SCENARIOS <<<"${WSHUB_BENCH_SCENARIOS:-small 1k-binary ping-pong}"
   DURATION="${WSHUB_BENCH_DURATION:-10}"
   WARMUP="${WSHUB_BENCH_WARMUP:-2}"
@@ -111,6 +119,9 @@ else
   IDLE_WARMUP="${WSHUB_BENCH_IDLE_WARMUP:-200}"
   CONNECT_COUNT="${WSHUB_BENCH_CONNECT_COUNT:-10000}"
   CONNECT_TLS_COUNT="${WSHUB_BENCH_CONNECT_TLS_COUNT:-2000}"
+  read -r -a RTT_COUNTS <<<"${WSHUB_BENCH_RTT_COUNTS:-1 10}"
+  RTT_DURATION="${WSHUB_BENCH_RTT_DURATION:-5}"
+  RTT_WARMUP="${WSHUB_BENCH_RTT_WARMUP:-1}"
 fi
 FANOUT_WORKERS="${WSHUB_BENCH_FANOUT_WORKERS:-2}"
 # How the fanout publisher publishes: over a WebSocket (ws), through POST /api/publish (http),
@@ -132,7 +143,7 @@ for s in "${SCENARIOS[@]}"; do
   [[ -n "${SCENARIO_ARGS[$s]:-}" ]] || { echo "run.sh: unknown scenario '$s'" >&2; exit 64; }
 done
 for s in "${SUITES[@]}"; do
-  [[ $s =~ ^(echo|fanout|idle|connect)$ ]] || { echo "run.sh: unknown suite '$s'" >&2; exit 64; }
+  [[ $s =~ ^(echo|fanout|idle|connect|rtt)$ ]] || { echo "run.sh: unknown suite '$s'" >&2; exit 64; }
 done
 
 [[ -x "$BENCH_BIN" ]] || { echo "run.sh: $BENCH_BIN not built (make build)" >&2; exit 1; }
@@ -540,6 +551,30 @@ PY
   fi
   if ((${#ran[@]} > 0)); then
     { meta_line connect "${ran[@]}"; cat "$out.tmp"; } >"$out"
+    OUTPUTS+=("$out")
+  fi
+  rm -f "$out.tmp"
+}
+
+# --- rtt: wshub only, fresh for each client count ----------------------------------------------
+# Round trips through our own C++ client (wshub-bench rtt): the latency an application sees on
+# the request/ack path and the publish-to-subscriber path. The peers do not speak the wshub
+# protocol, so there is nothing to put beside it; wshub runs as in the fanout suite.
+suite_rtt() {
+  local out="$RESULTS_DIR/rtt-$STAMP.json" count ran=()
+  [[ " ${PUBSUB_LABELS[*]} " == *" wshub "* ]] || { echo "run.sh: wshub is not built: skipping rtt"; return; }
+  : >"$out.tmp"
+  for count in "${RTT_COUNTS[@]}"; do
+    start_server wshub "${PUBSUB_CMD[wshub]}" || { ((SMOKE)) && exit 1; continue; }
+    SERVER_TEMPLATE[wshub]="${COMMAND[wshub]//${PORT[wshub]}/\{port\}}"
+    bench_run "$out.tmp" 1 "rtt-$count" wshub rtt --url "ws://127.0.0.1:${PORT[wshub]}/websocket" \
+      --connections "$count" --duration "$RTT_DURATION" --warmup "$RTT_WARMUP" --threads 1 \
+      --server-pid "${PID[wshub]}" --label wshub --json
+    ran=(wshub)
+    stop_server wshub
+  done
+  if ((${#ran[@]} > 0)); then
+    { meta_line rtt "${ran[@]}"; cat "$out.tmp"; } >"$out"
     OUTPUTS+=("$out")
   fi
   rm -f "$out.tmp"

@@ -14,6 +14,8 @@ idle: per server and connection count: the server's RSS growth per connection, a
 kernel's share (slab, TCP buffers; both ends of each loopback connection).
 connect: per server, plain and TLS: handshakes/s, handshake latency, failures, CPU per
 handshake.
+rtt: per run (client count): round trips/s through the C++ client, publish->ack and
+publish->delivery latency, errors, CPU per round trip.
 """
 import json
 import statistics
@@ -236,6 +238,31 @@ def connect_table(runs):
         print("\n".join(ratios))
 
 
+def rtt_table(runs):
+    groups = groups_of(runs, lambda r: (r.get("name", "rtt"), r["label"]))
+    header = (f"{'run':<10} {'server':<8} {'clients':>7} {'rt/s':>8} {'ack p50':>8} {'ack p99':>8} "
+              f"{'dlv p50':>8} {'dlv p90':>8} {'dlv p99':>8} {'dlv p99.9':>9} {'dlv max':>8} {'errors':>6} "
+              f"{'srv cores':>9} {'srv us/rt':>9} {'gen cores':>9} {'gen us/rt':>9} {'other':>6}")
+    print("rtt: one publication at a time per client through the C++ client (wshub::client): "
+          "publish -> ack and publish -> own delivery, latency in us")
+    print(header)
+    print("-" * len(header))
+
+    def lat(rs, block, key):
+        return median([r[block][key] if r.get(block) else None for r in rs])
+
+    for (name, label), rs in groups.items():
+        print(f"{name:<10} {label:<8} {fmt(stat(rs, 'subscribed'), '7.0f')} {fmt(stat(rs, 'round_trips_per_s'), '8.0f')} "
+              f"{fmt(lat(rs, 'ack_latency_us', 'p50'), '8.0f')} {fmt(lat(rs, 'ack_latency_us', 'p99'), '8.0f')} "
+              f"{fmt(lat(rs, 'delivery_latency_us', 'p50'), '8.0f')} {fmt(lat(rs, 'delivery_latency_us', 'p90'), '8.0f')} "
+              f"{fmt(lat(rs, 'delivery_latency_us', 'p99'), '8.0f')} {fmt(lat(rs, 'delivery_latency_us', 'p99_9'), '9.0f')} "
+              f"{fmt(lat(rs, 'delivery_latency_us', 'max'), '8.0f')} {sum(r.get('errors', 0) for r in rs):>6} "
+              f"{fmt(cores(rs, 'server_cpu_s'), '9.2f')} {fmt(stat(rs, 'server_cpu_us_per_round_trip'), '9.1f')} "
+              f"{fmt(cores(rs, 'bench_cpu_s'), '9.2f')} {fmt(stat(rs, 'bench_cpu_us_per_round_trip'), '9.1f')} "
+              f"{fmt(stat(rs, 'other_cpu_cores'), '6.2f')}")
+    busy_note(runs)
+
+
 def main(path):
     meta, runs = load(path)
     if not runs:
@@ -245,7 +272,8 @@ def main(path):
         print(f"{meta['cpu']}, {meta['cores']} cores, kernel {meta['kernel']}, git {meta['git']}; "
               f"server on core {meta['server_cpu']}, generator on core {meta['bench_cpu']}")
     scenario = runs[0].get("scenario", "echo")
-    {"echo": echo_table, "fanout": fanout_table, "idle": idle_table, "connect": connect_table}[scenario](runs)
+    {"echo": echo_table, "fanout": fanout_table, "idle": idle_table, "connect": connect_table,
+     "rtt": rtt_table}[scenario](runs)
     return 0
 
 

@@ -52,6 +52,14 @@ const char* const kUsage =
     "  --open-message T  send text T on each connection once open (e.g. a wshub `connect`)\n"
     "                    and count it open only when the server answered\n"
     "\n"
+    "rtt: round trips through the C++ client (wshub::client) on /websocket (wshub only)\n"
+    "  --connections N   clients, each on its own channel bench:rtt:<i> (default 1); each\n"
+    "                    publishes one message, waits for its ack and its delivery back to\n"
+    "                    itself, and publishes the next\n"
+    "  --duration S      measured seconds (default 10); --warmup S before (default 2)\n"
+    "  --threads N       event loops, clients spread over them (default 1)\n"
+    "  --subscribe-timeout S  longest wait for every `subscribed` (default 10)\n"
+    "\n"
     "common\n"
     "  --server-pid PID  report the server's CPU (and for idle its RSS) over the window\n"
     "  --label NAME      name the server in the output\n"
@@ -93,7 +101,7 @@ bool parse_rates(std::string_view text, std::vector<double>& rates) {
 std::string parse_options(int argc, char** argv, Options& options) {
   int i = 1;
   if (i < argc && argv[i][0] != '-') options.scenario = argv[i++];
-  bool size_given = false, concurrency_given = false;
+  bool size_given = false, concurrency_given = false, connections_given = false;
   std::string path_override, query;
   for (; i < argc; ++i) {
     const std::string_view flag = argv[i];
@@ -135,6 +143,7 @@ std::string parse_options(int argc, char** argv, Options& options) {
       if (url.tls()) options.tls = true;
     } else if (flag == "--connections" || flag == "--subscribers") {
       ok = parse_number(value, options.connections) && options.connections > 0;
+      connections_given = true;
     } else if (flag == "--pipeline") {
       ok = parse_number(value, options.pipeline) && options.pipeline > 0 && options.pipeline <= 65536;
     } else if (flag == "--size") {
@@ -201,8 +210,8 @@ std::string parse_options(int argc, char** argv, Options& options) {
     if (!ok) return "bad value for " + std::string(flag) + ": " + std::string(value);
   }
   const std::string& s = options.scenario;
-  if (s != "echo" && s != "fanout" && s != "connect" && s != "idle")
-    return "the scenario must be echo, fanout, connect or idle";
+  if (s != "echo" && s != "fanout" && s != "connect" && s != "idle" && s != "rtt")
+    return "the scenario must be echo, fanout, connect, idle or rtt";
   if (options.url.empty()) return "--url is required";
   if (!path_override.empty()) options.path = path_override;
   if (!query.empty()) options.path += (options.path.find('?') == std::string::npos ? "?" : "&") + query;
@@ -216,6 +225,12 @@ std::string parse_options(int argc, char** argv, Options& options) {
   if (!concurrency_given) options.concurrency = s == "connect" ? 100 : 256;
   if (s == "connect" && options.concurrency > options.connections) options.concurrency = options.connections;
   if (options.publish_http && s != "fanout") return "--publish-http is a fanout option";
+  if (s == "rtt") {
+    // A handful of clients by default: rtt is about one publication's latency, not load.
+    if (!connections_given) options.connections = 1;
+    // The C++ client sends no extra upgrade headers (a token goes in `connect`, not a header).
+    if (!options.headers.empty()) return "--header is not supported by rtt";
+  }
   return {};
 }
 

@@ -12,13 +12,13 @@
 namespace wshub::bench {
 
 struct Options {
-  std::string scenario;  // echo, fanout, connect, idle
+  std::string scenario;  // echo, fanout, connect, idle, rtt
   std::string url;       // --url ws://HOST:PORT/PATH (wss:// for connect and idle)
   std::string host;      // parsed from url
   uint16_t port = 80;
   std::string path = "/";           // --path overrides the URL's; --query is appended
   bool tls = false;                 // wss:// or --tls
-  int connections = 100;            // --connections (fanout: subscribers)
+  int connections = 100;            // --connections (fanout: subscribers; rtt: clients, default 1)
   int pipeline = 16;                // echo --pipeline: messages in flight per connection
   size_t size = 16;                 // --size: payload bytes (echo 16, fanout 64)
   double duration = 10;             // --duration: seconds measured (per rate in fanout)

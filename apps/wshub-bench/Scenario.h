@@ -21,6 +21,7 @@ int run_echo(const Options& options);
 int run_fanout(const Options& options);
 int run_connect(const Options& options);
 int run_idle(const Options& options);
+int run_rtt(const Options& options);
 
 bool resolve(const std::string& host, uint16_t port, sockaddr_in& address);
 

@@ -27,5 +27,6 @@ int main(int argc, char** argv) {
   if (options.scenario == "fanout") return run_fanout(options);
   if (options.scenario == "connect") return run_connect(options);
   if (options.scenario == "idle") return run_idle(options);
+  if (options.scenario == "rtt") return run_rtt(options);
   return run_echo(options);
 }
