@@ -23,6 +23,7 @@
 
 #include "broker/MemoryBroker.h"
 #include "broker/RedisBroker.h"
+#include "broker/ShardedBroker.h"
 #include "redis_server.h"
 
 namespace wshub::broker::conformance {
@@ -298,12 +299,36 @@ std::unique_ptr<hub::Broker> make_redis_broker() {
   return std::make_unique<RedisBroker>(options);
 }
 
+// Three redis-servers for the whole run, one RedisBroker each behind a ShardedBroker.
+std::unique_ptr<hub::Broker> make_sharded_redis_broker() {
+  static std::vector<RedisServer>* servers = [] {
+    if (!RedisServer::installed()) return static_cast<std::vector<RedisServer>*>(nullptr);
+    static std::vector<RedisServer> instances(3);
+    for (auto& each : instances) {
+      if (!each.start()) return static_cast<std::vector<RedisServer>*>(nullptr);
+    }
+    return &instances;
+  }();
+  if (!servers) return nullptr;  // the fixture skips
+  std::vector<std::unique_ptr<hub::Broker>> shards;
+  for (auto& server : *servers) {
+    RedisBrokerOptions options;
+    options.address = server.address();
+    options.prefix = "conformance" + run_id();
+    shards.push_back(std::make_unique<RedisBroker>(options));
+  }
+  return std::make_unique<ShardedBroker>(std::move(shards));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Brokers, BrokerConformance,
     ::testing::Values(BrokerUnderTest{"memory", [] { return std::make_unique<MemoryBroker>(); }},
                       // Publications and fences travel over one pub/sub connection in order,
                       // so a short quiet period covers the two-thread hand-off only.
-                      BrokerUnderTest{"redis", make_redis_broker, 20ms}),
+                      BrokerUnderTest{"redis", make_redis_broker, 20ms},
+                      // A fence and the channel it settles may live on different shards
+                      // (different connections): a longer quiet period.
+                      BrokerUnderTest{"sharded_redis", make_sharded_redis_broker, 100ms}),
     [](const ::testing::TestParamInfo<BrokerUnderTest>& info) { return info.param.name; });
 
 }  // namespace
