@@ -1,11 +1,12 @@
 #include "server/ConfigKeys.h"
 
+#include "server/LogComponents.h"
+
 #include <algorithm>
 #include <limits>
 #include <type_traits>
 
 #include "server/ListenAddress.h"
-#include "server/LogComponents.h"
 
 namespace wshub::server {
 namespace {
@@ -162,18 +163,17 @@ ConfigKey secret_key(ConfigKey key) {
 // Who may do something in a namespace: nobody, authenticated, anyone, token.
 template <class Field>
 ConfigKey access_key(std::string_view name, std::string_view help, Field field) {
-  return ConfigKey{
-      name,
-      ValueType::String,
-      help,
-      false,
-      [](const ConfigValue& v) -> std::optional<std::string> {
-        const std::string& word = std::get<std::string>(v);
-        if (hub::parse_access(word)) return std::nullopt;
-        return "must be one of nobody, authenticated, anyone, token; got \"" + word + "\"";
-      },
-      [field](Config& c, const ConfigValue& v) { field(c) = *hub::parse_access(std::get<std::string>(v)); },
-      [field](const Config& c) { return ConfigValue(std::string(hub::access_name(field(c)))); }};
+  return ConfigKey{name,
+                   ValueType::String,
+                   help,
+                   false,
+                   [](const ConfigValue& v) -> std::optional<std::string> {
+                     const std::string& word = std::get<std::string>(v);
+                     if (hub::parse_access(word)) return std::nullopt;
+                     return "must be one of nobody, authenticated, anyone, token; got \"" + word + "\"";
+                   },
+                   [field](Config& c, const ConfigValue& v) { field(c) = *hub::parse_access(std::get<std::string>(v)); },
+                   [field](const Config& c) { return ConfigValue(std::string(hub::access_name(field(c)))); }};
 }
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
@@ -294,8 +294,7 @@ std::vector<ConfigKey> make_keys() {
       log_components_key(),
 
       boolean_key(
-          "metrics.enabled",
-          "serve Prometheus metrics at GET /metrics (no API key: firewall it or use api_listen)",
+          "metrics.enabled", "serve Prometheus metrics at GET /metrics (no API key: firewall it or use api_listen)",
           [](auto& c) -> auto& { return c.metrics.enabled; }),
 
       boolean_key(
@@ -318,35 +317,31 @@ std::vector<ConfigKey> make_keys() {
           [](auto& c) -> auto& { return c.client.max_channel_length; }),
 
       integer_key(
-          "limits.max_connections",
-          "open WebSocket connections on this node; more get HTTP 429; 0 = no limit", 0, kUnbounded,
-          [](auto& c) -> auto& { return c.limits.max_connections; }),
+          "limits.max_connections", "open WebSocket connections on this node; more get HTTP 429; 0 = no limit", 0,
+          kUnbounded, [](auto& c) -> auto& { return c.limits.max_connections; }),
       integer_key(
           "limits.max_connections_per_ip",
-          "open WebSocket connections from one client address; more get HTTP 429; 0 = no limit", 0,
-          kUnbounded, [](auto& c) -> auto& { return c.limits.max_connections_per_ip; }),
+          "open WebSocket connections from one client address; more get HTTP 429; 0 = no limit", 0, kUnbounded,
+          [](auto& c) -> auto& { return c.limits.max_connections_per_ip; }),
       integer_key(
           "limits.max_connections_per_user",
-          "connections of one user on this node; the extra one is closed with 4029; 0 = no limit", 0,
-          kUnbounded, [](auto& c) -> auto& { return c.limits.max_connections_per_user; }),
+          "connections of one user on this node; the extra one is closed with 4029; 0 = no limit", 0, kUnbounded,
+          [](auto& c) -> auto& { return c.limits.max_connections_per_user; }),
       integer_key(
-          "limits.accept_rate",
-          "new connections a second on this node (token bucket); more are refused; 0 = no limit", 0,
-          kUnbounded, [](auto& c) -> auto& { return c.limits.accept_rate; }),
+          "limits.accept_rate", "new connections a second on this node (token bucket); more are refused; 0 = no limit",
+          0, kUnbounded, [](auto& c) -> auto& { return c.limits.accept_rate; }),
       integer_key(
           "limits.accept_burst", "new connections admitted at once above accept_rate", 1, kUnbounded,
           [](auto& c) -> auto& { return c.limits.accept_burst; }),
       integer_key(
-          "limits.message_rate",
-          "requests a second per connection (token bucket); more get error 111; 0 = no limit", 0, kUnbounded,
-          [](auto& c) -> auto& { return c.limits.message_rate; }),
+          "limits.message_rate", "requests a second per connection (token bucket); more get error 111; 0 = no limit",
+          0, kUnbounded, [](auto& c) -> auto& { return c.limits.message_rate; }),
       integer_key(
           "limits.message_burst", "requests a connection may send at once above message_rate", 1, kUnbounded,
           [](auto& c) -> auto& { return c.limits.message_burst; }),
       integer_key(
           "limits.max_refusals",
-          "requests refused with 111 within refusal_window that close the connection with 4029; 0 = never "
-          "close",
+          "requests refused with 111 within refusal_window that close the connection with 4029; 0 = never close",
           0, kUnbounded, [](auto& c) -> auto& { return c.limits.max_refusals; }),
       duration_key(
           "limits.refusal_window", "the window in which max_refusals are counted", kPositive,
@@ -372,16 +367,13 @@ std::vector<ConfigKey> make_keys() {
           "channels.subscribe", "who may subscribe: nobody, authenticated, anyone or token",
           [](auto& c) -> auto& { return c.channels.subscribe; }),
       access_key(
-          "channels.publish",
-          "which clients may publish: nobody, authenticated, anyone or token (= subscribers)",
+          "channels.publish", "which clients may publish: nobody, authenticated, anyone or token (= subscribers)",
           [](auto& c) -> auto& { return c.channels.publish; }),
       access_key(
-          "channels.read_presence",
-          "who may read presence: nobody, authenticated, anyone or token (= subscribers)",
+          "channels.read_presence", "who may read presence: nobody, authenticated, anyone or token (= subscribers)",
           [](auto& c) -> auto& { return c.channels.read_presence; }),
       access_key(
-          "channels.read_history",
-          "who may read history: nobody, authenticated, anyone or token (= subscribers)",
+          "channels.read_history", "who may read history: nobody, authenticated, anyone or token (= subscribers)",
           [](auto& c) -> auto& { return c.channels.read_history; }),
 
       duration_key(
@@ -391,12 +383,11 @@ std::vector<ConfigKey> make_keys() {
           "backend.max_connections", "keep-alive connections per back-end and worker", 1, 1024,
           [](auto& c) -> auto& { return c.backend.max_connections; }),
       integer_key(
-          "backend.max_pending", "routed messages waiting for a connection per worker; more get error 112", 1,
-          kUnbounded, [](auto& c) -> auto& { return c.backend.max_pending; }),
+          "backend.max_pending", "routed messages waiting for a connection per worker; more get error 112",
+          1, kUnbounded, [](auto& c) -> auto& { return c.backend.max_pending; }),
 
       secret_key(string_key(
-          "api.key",
-          "the server API key: requests carry `Authorization: apikey <key>`; empty turns the API off",
+          "api.key", "the server API key: requests carry `Authorization: apikey <key>`; empty turns the API off",
           [](auto& c) -> auto& { return c.api.key; })),
       boolean_key(
           "admin.enabled", "serve the admin dashboard at /admin (on in --dev)",
@@ -417,11 +408,9 @@ std::vector<ConfigKey> make_keys() {
           "auth.jwks_file", "a JSON Web Key Set file with the verification keys",
           [](auto& c) -> auto& { return c.auth.jwks_file; }),
       string_key(
-          "auth.audience", "when set, tokens must name it in `aud`",
-          [](auto& c) -> auto& { return c.auth.audience; }),
+          "auth.audience", "when set, tokens must name it in `aud`", [](auto& c) -> auto& { return c.auth.audience; }),
       string_key(
-          "auth.issuer", "when set, tokens must have it as `iss`",
-          [](auto& c) -> auto& { return c.auth.issuer; }),
+          "auth.issuer", "when set, tokens must have it as `iss`", [](auto& c) -> auto& { return c.auth.issuer; }),
       boolean_key(
           "auth.require_exp", "refuse connection tokens without `exp`",
           [](auto& c) -> auto& { return c.auth.require_exp; }),
@@ -435,8 +424,8 @@ std::vector<ConfigKey> make_keys() {
           kPositive, [](auto& c) -> auto& { return c.auth.refresh_before; }),
 
       choice_key(
-          "broker.type", "what links the nodes: memory (one node) or redis (a cluster on one Redis)",
-          kBrokerTypes, [](auto& c) -> auto& { return c.broker.type; }),
+          "broker.type", "what links the nodes: memory (one node) or redis (a cluster on one Redis)", kBrokerTypes,
+          [](auto& c) -> auto& { return c.broker.type; }),
       string_key(
           "broker.redis_address",
           "the Redis server as \"HOST:PORT\", or a comma-separated list of them: channels sharded over them",
@@ -448,13 +437,11 @@ std::vector<ConfigKey> make_keys() {
           "broker.redis_database", "Redis database number (SELECT)", 0, 1'000'000,
           [](auto& c) -> auto& { return c.broker.redis_database; }),
       string_key(
-          "broker.redis_prefix",
-          "prefix of every Redis key and channel (clusters sharing one Redis differ here)",
+          "broker.redis_prefix", "prefix of every Redis key and channel (clusters sharing one Redis differ here)",
           [](auto& c) -> auto& { return c.broker.redis_prefix; }),
       duration_key(
-          "broker.presence_ttl",
-          "presence entries live this long unless their node refreshes them (every third)", kPositive,
-          [](auto& c) -> auto& { return c.broker.presence_ttl; }),
+          "broker.presence_ttl", "presence entries live this long unless their node refreshes them (every third)",
+          kPositive, [](auto& c) -> auto& { return c.broker.presence_ttl; }),
   };
 }
 
@@ -524,8 +511,7 @@ bool is_config_section(std::string_view name) {
 }
 
 std::span<const std::string_view> tool_environment_variables() {
-  static constexpr std::string_view kTools[] = {"WSHUB_BIN", "WSHUB_BENCH_BIN", "WSHUB_EXAMPLES_DIR",
-                                                "WSHUB_TEST_URL"};
+  static constexpr std::string_view kTools[] = {"WSHUB_BIN", "WSHUB_BENCH_BIN", "WSHUB_EXAMPLES_DIR", "WSHUB_TEST_URL"};
   return kTools;
 }
 
