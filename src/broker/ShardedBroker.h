@@ -41,6 +41,8 @@ class ShardedBroker final : public hub::Broker {
   static size_t shard_of(std::string_view name, size_t shards);
 
   size_t shard_count() const { return shards_.size(); }
+  // One shard, e.g. shard 0 for what the cluster keeps in one place (a node registry).
+  hub::Broker& shard_at(size_t index) { return *shards_.at(index); }
 
   void set_event_handler(hub::BrokerEventHandler* handler) override;
   void subscribe(const std::string& channel, hub::Completion<hub::Unit> done) override;
