@@ -128,7 +128,7 @@ struct AuthConfig {
 // "nats": a cluster on NATS, with history and presence in Redis when store = "redis".
 struct BrokerConfig {
   std::string type = "memory";                   // [broker] type (or top-level broker = "...")
-  std::string redis_address = "127.0.0.1:6379";  // [broker] redis_address: host:port
+  std::string redis_address = "127.0.0.1:6379";  // [broker] redis_address: host:port[,host:port...]
   std::string redis_password;                    // [broker] redis_password: AUTH when set
   size_t redis_database = 0;                     // [broker] redis_database: SELECT when not 0
   std::string redis_prefix = "wshub";            // [broker] redis_prefix of keys and channels

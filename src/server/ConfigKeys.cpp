@@ -461,7 +461,8 @@ std::vector<ConfigKey> make_keys() {
           kBrokerTypes,
           [](auto& c) -> auto& { return c.broker.type; }),
       string_key(
-          "broker.redis_address", "the Redis server as \"HOST:PORT\"",
+          "broker.redis_address",
+          "the Redis server as \"HOST:PORT\", or a comma-separated list of them: channels sharded over them",
           [](auto& c) -> auto& { return c.broker.redis_address; }),
       secret_key(string_key(
           "broker.redis_password", "Redis AUTH password; empty = no AUTH",

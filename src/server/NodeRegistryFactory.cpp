@@ -6,6 +6,7 @@
 #include "broker/NatsRedisBroker.h"
 #include "broker/RedisBroker.h"
 #include "broker/RedisNodeRegistry.h"
+#include "broker/ShardedBroker.h"
 
 namespace wshub::server {
 
@@ -15,6 +16,10 @@ std::unique_ptr<hub::NodeRegistry> make_node_registry(const BrokerConfig& config
   // broker's Redis store. NATS alone has no shared state: each node lists itself.
   broker::RedisBroker* redis = dynamic_cast<broker::RedisBroker*>(&broker);
   if (auto* composite = dynamic_cast<broker::NatsRedisBroker*>(&broker)) redis = &composite->store();
+  // Sharded: the registry (and the cluster-wide user counts) live on the first shard, the
+  // same one on every node (the address lists are identical).
+  if (auto* sharded = dynamic_cast<broker::ShardedBroker*>(&broker))
+    redis = dynamic_cast<broker::RedisBroker*>(&sharded->shard_at(0));
   if (redis != nullptr) {
     broker::RedisNodeRegistryOptions options;
     options.node_id = node_id;

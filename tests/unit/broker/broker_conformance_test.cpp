@@ -26,6 +26,7 @@
 #include "broker/NatsRedisBroker.h"
 #include "broker/RedisBroker.h"
 #include "nats_server.h"
+#include "broker/ShardedBroker.h"
 #include "redis_server.h"
 
 namespace wshub::broker::conformance {
@@ -338,6 +339,27 @@ std::unique_ptr<hub::Broker> make_nats_redis_broker() {
                                            std::make_unique<RedisBroker>(redis_options));
 }
 
+// Three redis-servers for the whole run, one RedisBroker each behind a ShardedBroker.
+std::unique_ptr<hub::Broker> make_sharded_redis_broker() {
+  static std::vector<RedisServer>* servers = [] {
+    if (!RedisServer::installed()) return static_cast<std::vector<RedisServer>*>(nullptr);
+    static std::vector<RedisServer> instances(3);
+    for (auto& each : instances) {
+      if (!each.start()) return static_cast<std::vector<RedisServer>*>(nullptr);
+    }
+    return &instances;
+  }();
+  if (!servers) return nullptr;  // the fixture skips
+  std::vector<std::unique_ptr<hub::Broker>> shards;
+  for (auto& server : *servers) {
+    RedisBrokerOptions options;
+    options.address = server.address();
+    options.prefix = "conformance" + run_id();
+    shards.push_back(std::make_unique<RedisBroker>(options));
+  }
+  return std::make_unique<ShardedBroker>(std::move(shards));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Brokers, BrokerConformance,
     ::testing::Values(BrokerUnderTest{"memory", [] { return std::make_unique<MemoryBroker>(); }},
@@ -349,7 +371,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BrokerUnderTest{"nats", make_nats_broker, 20ms, false, false},
                       // Fences (no history) travel over NATS, history publications over
                       // Redis: two connections, so a longer quiet period.
-                      BrokerUnderTest{"nats_redis", make_nats_redis_broker, 100ms}),
+                      BrokerUnderTest{"nats_redis", make_nats_redis_broker, 100ms},
+                      // A fence and the channel it settles may live on different shards
+                      // (different connections): a longer quiet period.
+                      BrokerUnderTest{"sharded_redis", make_sharded_redis_broker, 100ms}),
     [](const ::testing::TestParamInfo<BrokerUnderTest>& info) { return info.param.name; });
 
 }  // namespace
